@@ -1,0 +1,40 @@
+"""Shared fixtures: a Prefect test server for the session and throw-away homes."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import flows  # noqa: F401  (sets Prefect's no-network defaults before Prefect is imported)
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server and database for every flow test."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty COSTTRENDS_HOME for one test."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("COSTTRENDS_HOME", str(home))
+    for name in ("LANDING_DIR", "WAREHOUSE_PATH", "PUBLISHED_DIR", "DOCS_DIR", "CONFIG"):
+        monkeypatch.delenv(f"COSTTRENDS_{name}", raising=False)
+    return home
+
+
+def copy_landing(name: str, home: Path) -> Path:
+    """Copy the landing zone `tests/data/<name>` into the home's landing folder."""
+    target = home / "landing"
+    shutil.copytree(DATA / name, target)
+    return target

@@ -1,0 +1,173 @@
+"""Survey responses: standardize, resolve resubmissions, and go long by cost category.
+
+Grain in: one row per landed survey row (all text). Grain of `standardize_survey`:
+the same rows, typed. Grain of `costs_to_long`: response × cost category.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.municipality import match_municipalities
+from transforms.parse import parse_amount, parse_flag, parse_fte, parse_percent, parse_timestamp
+from transforms.quarter import Quarter
+from transforms.schema import AMOUNT_COLUMNS, COST_CATEGORIES, PERCENT_COLUMNS
+
+AMOUNT = pl.Decimal(18, 2)
+QUARTER_PATTERN = (
+    r"^\s*(?:(\d{4})\s*[-_/ ]?\s*[QqKk]([1-4])|[QqKk]([1-4])\s*[-_/ ]?\s*(\d{4})"
+    r"|([1-4])\s*(?:e|ste|de)?\s+kwartaal\s+(\d{4})|kwartaal\s+([1-4])\s+(\d{4}))\s*$"
+)
+
+
+def parse_quarter_expr(expr: pl.Expr) -> pl.Expr:
+    """Text → `2021Q1` (null when empty or not a quarter); the same spellings as `Quarter.parse`."""
+    groups = expr.str.to_lowercase().str.extract_groups(QUARTER_PATTERN)
+    year = pl.coalesce(groups.struct.field(f) for f in ("1", "4", "6", "8"))
+    number = pl.coalesce(groups.struct.field(f) for f in ("2", "3", "5", "7"))
+    return pl.when(year.is_not_null()).then(pl.concat_str(year, pl.lit("Q"), number))
+
+
+def _text(frame: pl.DataFrame, name: str) -> pl.Expr:
+    return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.Utf8).alias(name)
+
+
+def standardize_survey(
+    raw: pl.DataFrame,
+    *,
+    quarter: Quarter,
+    municipalities: pl.DataFrame,
+    mergers: pl.DataFrame,
+    decimal: str = "auto",
+) -> pl.DataFrame:
+    """Typed survey rows, plus `parse_issues` (a list of reasons) for values that did not parse.
+
+    Amounts keep their answer status (`<col>_status`: ok, not_answered,
+    not_applicable, unknown, range, invalid) next to the value, so a NULL amount
+    still says why it is NULL.
+    """
+    text = raw.select(
+        "row_id",
+        "source_file",
+        "source_row",
+        "run_id",
+        *[_text(raw, c) for c in ("response_id", "submitted_at", "municipality", "period", "fte")],
+        *[
+            _text(raw, c)
+            for c in (*PERCENT_COLUMNS, *AMOUNT_COLUMNS, "is_preview", "respondent_is_test")
+        ],
+    )
+    matched = match_municipalities(
+        text.select("row_id", "municipality"),
+        municipalities.rename({"municipality_code": "code", "municipality_name": "name"}),
+        mergers,
+    ).select("row_id", "municipality_code", "municipality_issue")
+
+    amounts = [parse_amount(pl.col(c), decimal=decimal).alias(c) for c in AMOUNT_COLUMNS]
+    pcts = [parse_percent(pl.col(c)).alias(c) for c in PERCENT_COLUMNS]
+    typed = text.join(matched, on="row_id", how="left").with_columns(
+        *amounts,
+        *pcts,
+        parse_fte(pl.col("fte")).alias("fte"),
+        parse_timestamp(pl.col("submitted_at")).alias("submitted_at"),
+        parse_quarter_expr(pl.col("period")).alias("period_quarter"),
+        parse_flag(pl.col("is_preview")).alias("is_preview"),
+        parse_flag(pl.col("respondent_is_test")).alias("respondent_is_test"),
+        pl.lit(str(quarter)).alias("quarter"),
+        pl.coalesce(
+            pl.col("response_id").str.strip_chars().replace("", None),
+            pl.concat_str(pl.col("source_file"), pl.lit(":"), pl.col("source_row").cast(pl.Utf8)),
+        ).alias("response_id"),
+    )
+    issue_exprs = [
+        pl.when(pl.col(c).struct.field("status") == "invalid").then(pl.lit(f"parse:{c}"))
+        for c in (*AMOUNT_COLUMNS, *PERCENT_COLUMNS)
+    ]
+    issue_exprs.append(
+        pl.when(pl.col("period").str.strip_chars().str.len_chars() > 0).then(
+            pl.when(pl.col("period_quarter").is_null()).then(pl.lit("parse:period"))
+        )
+    )
+    issue_exprs.append(
+        pl.when(
+            pl.col("fte").is_null() & (pl.col("fte_text").str.strip_chars().str.len_chars() > 0)
+        ).then(pl.lit("parse:fte"))
+    )
+    typed = typed.with_columns(text.get_column("fte").alias("fte_text"))
+    return typed.select(
+        "row_id",
+        "source_file",
+        "source_row",
+        "run_id",
+        "response_id",
+        "submitted_at",
+        "municipality",
+        "municipality_code",
+        "municipality_issue",
+        "quarter",
+        "period_quarter",
+        "fte",
+        *[pl.col(c).struct.field("value").alias(c) for c in PERCENT_COLUMNS],
+        *[pl.col(c).struct.field("value").cast(AMOUNT).alias(c) for c in AMOUNT_COLUMNS],
+        *[pl.col(c).struct.field("status").alias(f"{c}_status") for c in AMOUNT_COLUMNS],
+        pl.col("is_preview").fill_null(False),
+        pl.col("respondent_is_test").fill_null(False),
+        pl.concat_list(issue_exprs).list.drop_nulls().alias("parse_issues"),
+    )
+
+
+def resolve_resubmissions(responses: pl.DataFrame) -> pl.DataFrame:
+    """Flag every response but one per municipality × quarter as superseded.
+
+    The latest complete response wins (complete: every amount question answered,
+    even if with n.v.t. or "weet niet"); when none is complete, the latest one.
+    Ties on time go to the later file and row, so the result never depends on
+    the order rows arrive in.
+    """
+    complete = pl.all_horizontal(pl.col(f"{c}_status") != "not_answered" for c in AMOUNT_COLUMNS)
+    ranked = responses.with_columns(complete.alias("is_complete")).with_columns(
+        (
+            pl.struct("is_complete", "submitted_at", "source_file", "source_row", "response_id")
+            .rank("ordinal", descending=True)
+            .over("municipality_code", "quarter")
+            != 1
+        ).alias("is_superseded")
+    )
+    return ranked
+
+
+def costs_to_long(responses: pl.DataFrame) -> pl.DataFrame:
+    """One row per current response × cost category, amount NULL where not a number.
+
+    Grain: municipality × quarter × cost category (superseded responses excluded).
+    """
+    current = responses.filter(~pl.col("is_superseded"))
+    values = current.unpivot(
+        index=["quarter", "municipality_code", "response_id"],
+        on=list(AMOUNT_COLUMNS),
+        variable_name="cost_category",
+        value_name="amount_eur",
+    )
+    statuses = current.unpivot(
+        index=["response_id"],
+        on=[f"{c}_status" for c in AMOUNT_COLUMNS],
+        variable_name="cost_category",
+        value_name="answer_status",
+    ).with_columns(pl.col("cost_category").str.strip_suffix("_status"))
+    order = {name: i for i, name in enumerate(COST_CATEGORIES)}
+    return (
+        values.join(statuses, on=["response_id", "cost_category"], how="left")
+        .with_columns(pl.col("cost_category").str.strip_suffix("_eur"))
+        .with_columns(
+            pl.col("cost_category").replace_strict(order, return_dtype=pl.Int32).alias("_o")
+        )
+        .sort("municipality_code", "_o")
+        .select(
+            "quarter",
+            "municipality_code",
+            "cost_category",
+            pl.col("amount_eur").cast(AMOUNT),
+            "answer_status",
+            "response_id",
+        )
+    )

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: DDL, loads, marts and the published BI snapshot."""

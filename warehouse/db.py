@@ -1,0 +1,43 @@
+"""Connections and SQL files. SQL lives in `.sql` files, loaded by path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of `warehouse/<name>.sql`, e.g. `sql("ddl/create_schemas")`."""
+    return resources.files("warehouse").joinpath(f"{name}.sql").read_text("utf-8")
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the working warehouse, creating its folder and layers on first use."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    # Fixed thread count and insertion order keep results reproducible run to run.
+    con.execute("set preserve_insertion_order = true")
+    if not read_only:
+        con.execute(sql("ddl/create_schemas"))
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: a failure inside rolls everything back."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")

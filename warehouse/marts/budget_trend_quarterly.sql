@@ -1,0 +1,43 @@
+-- marts.budget_trend_quarterly
+-- One row per municipality (current boundaries) × quarter × budget category × kind.
+-- Change columns are on lasten (expenditure); NULL when the compared quarter has no figure.
+with
+
+budget as (
+    select * from core.int_budget_boundary
+),
+
+history as (
+    select
+        b.*,
+        prev.lasten_eur as prev_lasten_eur,
+        year_ago.lasten_eur as year_ago_lasten_eur
+    from budget as b
+    left join budget as prev
+        on prev.municipality_code = b.municipality_code
+        and prev.budget_category = b.budget_category
+        and prev.kind = b.kind
+        and prev.quarter_index = b.quarter_index - 1
+    left join budget as year_ago
+        on year_ago.municipality_code = b.municipality_code
+        and year_ago.budget_category = b.budget_category
+        and year_ago.kind = b.kind
+        and year_ago.quarter_index = b.quarter_index - 4
+),
+
+final as (
+    select
+        municipality_code,
+        quarter,
+        budget_category,
+        kind,
+        cast(lasten_eur as decimal(18, 2)) as lasten_eur,
+        cast(baten_eur as decimal(18, 2)) as baten_eur,
+        cast(round((lasten_eur - prev_lasten_eur) / nullif(prev_lasten_eur, 0) * 100, 4) as double)
+            as qoq_change_pct,
+        cast(round((lasten_eur - year_ago_lasten_eur) / nullif(year_ago_lasten_eur, 0) * 100, 4) as double)
+            as yoy_change_pct
+    from history
+)
+
+select * from final

@@ -1,0 +1,100 @@
+"""Seed files (reference data) → dimension frames, and their load into `core`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transforms import reference
+from warehouse.db import SEEDS_DIR, transaction
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Every dimension the pipeline needs, built from the seeds."""
+
+    municipalities: pl.DataFrame
+    population: pl.DataFrame
+    mergers: pl.DataFrame
+    boundaries: pl.DataFrame
+    boundary_population: pl.DataFrame
+    taakvelden: pl.DataFrame
+    categorieen: pl.DataFrame
+    budget_categories: pl.DataFrame
+    cost_categories: pl.DataFrame
+
+
+def _read(name: str, seeds_dir: Path) -> pl.DataFrame:
+    return pl.read_csv(seeds_dir / name, infer_schema=False)
+
+
+def read_reference(
+    seeds_dir: Path = SEEDS_DIR, *, boundary_date: dt.date | None = None
+) -> Reference:
+    register = _read("municipalities.csv", seeds_dir)
+    register = register.with_columns(
+        pl.col(c).cast(pl.Int64) for c in register.columns if c.startswith("population_")
+    )
+    municipalities = reference.municipality_dim(register)
+    population = reference.population_dim(register)
+    shares = _read("merger_shares.csv", seeds_dir).with_columns(pl.col("share").cast(pl.Float64))
+    mergers = reference.merger_dim(_read("mergers.csv", seeds_dir), shares)
+    boundaries = reference.boundary_map(municipalities, mergers, boundary_date=boundary_date)
+    boundary_population = reference.boundary_population(population, boundaries).rename(
+        {"boundary_code": "municipality_code"}
+    )
+    taakvelden = _read("iv3_taakvelden.csv", seeds_dir)
+    categorieen = _read("iv3_categorieen.csv", seeds_dir)
+    rules = _read("iv3_budget_categories.csv", seeds_dir)
+    cost_categories = _read("cost_categories.csv", seeds_dir).with_columns(
+        (pl.col("is_digital") == "true").alias("is_digital")
+    )
+    return Reference(
+        municipalities=municipalities,
+        population=population,
+        mergers=mergers,
+        boundaries=boundaries,
+        boundary_population=boundary_population,
+        taakvelden=taakvelden,
+        categorieen=categorieen,
+        budget_categories=reference.budget_category_map(rules, taakvelden, categorieen),
+        cost_categories=cost_categories,
+    )
+
+
+def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    con.execute(f"delete from {table}")
+    con.register("_seed_frame", frame.to_arrow())
+    con.execute(f"insert into {table} by name select * from _seed_frame")
+    con.unregister("_seed_frame")
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
+    """Replace every reference dimension in one transaction (seeds may have been edited)."""
+    with transaction(con):
+        _replace(con, "core.dim_municipality", ref.municipalities)
+        _replace(con, "core.dim_municipality_population", ref.population)
+        _replace(con, "core.dim_merger", ref.mergers)
+        _replace(con, "core.map_boundary", ref.boundaries)
+        _replace(con, "core.dim_boundary_population", ref.boundary_population)
+        _replace(
+            con,
+            "core.dim_iv3_taakveld",
+            ref.taakvelden.select(
+                pl.col("code").alias("taakveld"),
+                "name",
+                pl.col("first_year").cast(pl.Int32, strict=False),
+                pl.col("last_year").cast(pl.Int32, strict=False),
+            ),
+        )
+        _replace(
+            con,
+            "core.dim_iv3_categorie",
+            ref.categorieen.select(pl.col("code").alias("categorie"), "name"),
+        )
+        _replace(con, "core.dim_budget_category", ref.budget_categories)
+        _replace(con, "core.dim_cost_category", ref.cost_categories)
