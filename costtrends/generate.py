@@ -1,0 +1,1082 @@
+"""Deterministic synthetic landing files: survey exports and Iv3 budget records.
+
+One call writes, for every quarter in a range,
+
+- ``landing/survey/<Q>/survey_<Q>.csv`` (or ``.xlsx`` in one wave of four), and in
+  some quarters ``survey_<Q>_late.csv`` with responses that came in after the
+  main export: one row per responding municipality, plus a few bad rows;
+- ``landing/budget/<Q>/iv3_<Q>.csv``: one row per municipality × taakveld ×
+  categorie × kind for every municipality that exists in the quarter, plus a
+  few bad rows.
+
+The same arguments give byte-identical files. Every random draw comes from a
+generator seeded by ``(seed, quarter, stream)``, so a quarter's files do not
+depend on which other quarters are generated with it, and no file carries a
+wall-clock time: timestamps are derived from the quarter.
+
+Survey waves rotate through three header sets and file formats (see
+``_WAVES``); the headers are aliases from ``transforms/mappings/survey_columns.csv``.
+Amounts follow population: the national digital total lies around €4–5 million per
+quarter from 2020 on, with a spike in 2020Q2 and a slow decline after it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from transforms.quarter import Quarter, quarter_range
+
+__all__ = ["SCALES", "GenerateSummary", "Scale", "default_seeds_dir", "generate"]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How large the generated budget files are."""
+
+    name: str
+    budget_lines_per_kind: int  # Iv3 lines per municipality per kind per quarter
+
+
+SCALES: dict[str, Scale] = {
+    "tiny": Scale("tiny", 5),
+    "demo": Scale("demo", 40),
+    "national": Scale("national", 1000),
+}
+
+
+@dataclass
+class GenerateSummary:
+    """What `generate` wrote; row counts are data rows, without header or title rows."""
+
+    files: list[Path] = field(default_factory=list)
+    survey_rows: int = 0
+    budget_rows: int = 0
+
+
+def default_seeds_dir() -> Path:
+    """The reference seeds shipped with the `warehouse` package."""
+    return Path(__file__).resolve().parents[1] / "warehouse" / "seeds"
+
+
+# ---------------------------------------------------------------------------
+# Levels and trends
+# ---------------------------------------------------------------------------
+
+# The first quarter of the crisis: wave rotation and trends count from here.
+_CRISIS_START = Quarter(2020, 1)
+
+# Euros per inhabitant per quarter over the five digital categories at trend 1.0;
+# with ~17.4 million inhabitants that is about €4.3 million nationally.
+_DIGITAL_EUR_PER_INHABITANT = 0.245
+_DIGITAL_SHARES = {
+    "hardware": 0.36,
+    "software_licences": 0.27,
+    "ict_support": 0.16,
+    "security": 0.11,
+    "other": 0.10,
+}
+
+# Trend of the digital extra costs, by quarters since 2020Q1: a spike in 2020Q2,
+# then a slow decline to a floor that keeps the national total near €4 million.
+_DIGITAL_TREND_START = (0.98, 1.24, 1.14, 1.07)
+_DIGITAL_TREND_DECLINE = 0.985
+_DIGITAL_TREND_FLOOR = 1.0
+_DIGITAL_TREND_BEFORE = 0.25
+
+# Share of staff working from home now / expected after the crisis, by quarter.
+_REMOTE_NOW = (45, 82, 70, 75, 76, 65, 50, 55)
+_REMOTE_NOW_LATER = 45
+_REMOTE_NOW_BEFORE = 8
+_REMOTE_EXPECTED = (40, 48, 50, 50, 50, 48, 47, 47)
+_REMOTE_EXPECTED_LATER = 46
+
+# Budget: euros per inhabitant per quarter over all non-overhead lines, and the
+# overhead ICT lines (0.4 × 3.8 services, 0.4 × 3.2 durable goods).
+_BUDGET_EUR_PER_INHABITANT = 700.0
+_OVERHEAD_LINES = (("0.4", "3.8", 10.0, 20.0), ("0.4", "3.2", 2.0, 5.0))
+_BUDGET_CHUNK = 40  # municipalities per written chunk
+
+_MISSING_TOKENS = ("n.v.t.", "weet niet", "")
+_CATEGORIES = tuple(_DIGITAL_SHARES) + ("office_savings",)
+_AMOUNTS = tuple(f"{c}_eur" for c in _CATEGORIES)
+
+
+def _quarters_since_crisis(q: Quarter) -> int:
+    return q.index - _CRISIS_START.index
+
+
+def _digital_trend(q: Quarter) -> float:
+    i = _quarters_since_crisis(q)
+    if i < 0:
+        return _DIGITAL_TREND_BEFORE
+    if i < len(_DIGITAL_TREND_START):
+        return _DIGITAL_TREND_START[i]
+    decline = _DIGITAL_TREND_DECLINE ** (i - len(_DIGITAL_TREND_START) + 1)
+    return max(_DIGITAL_TREND_FLOOR, _DIGITAL_TREND_START[-1] * decline)
+
+
+def _respondent_spread(population: int) -> float:
+    """Lognormal sigma of a respondent's per-inhabitant level: large organisations vary less."""
+    return float(np.clip(0.55 - 0.08 * np.log(population / 10_000), 0.2, 0.55))
+
+
+def _savings_ratio(q: Quarter) -> float:
+    """Office savings as a share of the digital extra costs: grows as offices shrink."""
+    i = _quarters_since_crisis(q)
+    if i < 0:
+        return 0.05
+    return min(0.6, 0.1 + 0.06 * i)
+
+
+def _by_quarter(q: Quarter, table: Sequence[int], later: int, before: int) -> int:
+    i = _quarters_since_crisis(q)
+    if i < 0:
+        return before
+    return table[i] if i < len(table) else later
+
+
+# ---------------------------------------------------------------------------
+# Reference data
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Municipality:
+    code: str
+    name: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    population: dict[int, int]
+
+    def exists_in(self, q: Quarter) -> bool:
+        started = self.valid_from is None or self.valid_from <= q.end
+        return started and (self.valid_to is None or self.valid_to >= q.start)
+
+    def population_in(self, year: int) -> int:
+        """Population of `year`, else of the nearest year with a figure (earlier on a tie)."""
+        if year in self.population:
+            return self.population[year]
+        nearest = min(self.population, key=lambda y: (abs(y - year), y))
+        return self.population[nearest]
+
+    @property
+    def number(self) -> int:
+        return int(self.code[2:])
+
+
+@dataclass(frozen=True)
+class _Reference:
+    municipalities: tuple[_Municipality, ...]
+    taakvelden: tuple[tuple[str, int, int | None], ...]  # code, first_year, last_year
+    categorieen: tuple[tuple[str, str], ...]  # code, side
+
+
+def _read_csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _date_or_none(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text.strip() else None
+
+
+def _load_reference(seeds_dir: Path) -> _Reference:
+    municipalities = []
+    for row in _read_csv_rows(seeds_dir / "municipalities.csv"):
+        population = {
+            int(key.rsplit("_", 1)[1]): int(value)
+            for key, value in row.items()
+            if key.startswith("population_") and value and value.strip()
+        }
+        if not population:
+            continue
+        municipalities.append(
+            _Municipality(
+                code=row["code"].strip(),
+                name=row["name"].strip(),
+                valid_from=_date_or_none(row["valid_from"]),
+                valid_to=_date_or_none(row["valid_to"]),
+                population=population,
+            )
+        )
+    taakvelden = tuple(
+        (
+            row["code"].strip(),
+            int(row["first_year"]) if row["first_year"].strip() else 0,
+            int(row["last_year"]) if row["last_year"].strip() else None,
+        )
+        for row in _read_csv_rows(seeds_dir / "iv3_taakvelden.csv")
+    )
+    categorieen = tuple(
+        (row["code"].strip(), row["side"].strip())
+        for row in _read_csv_rows(seeds_dir / "iv3_categorieen.csv")
+    )
+    return _Reference(tuple(municipalities), taakvelden, categorieen)
+
+
+# ---------------------------------------------------------------------------
+# Random streams
+# ---------------------------------------------------------------------------
+
+_STREAM_SURVEY = 1
+_STREAM_BUDGET = 2
+_STREAM_BUDGET_MUNICIPALITY = 3
+
+
+def _rng(seed: int, *keys: int) -> np.random.Generator:
+    """A generator that depends only on the seed and the keys (never on call order)."""
+    return np.random.default_rng([seed % 2**63, *keys])
+
+
+# ---------------------------------------------------------------------------
+# Survey: people, text and waves
+# ---------------------------------------------------------------------------
+
+_FIRST_NAMES = (
+    "Jan", "Anna", "Pieter", "Sanne", "Mark", "Lotte", "Kees", "Femke", "Willem", "Eva",
+    "Sjoerd", "Marieke", "Thijs", "Inge", "Bram", "Noor", "Daan", "Esther", "Ruud", "Chloë",
+    "René", "Joëlle", "Gerrit", "Hanneke", "Ahmed", "Fatima", "Mehmet", "Yasmina", "Tjitske",
+    "Wouter", "Maaike", "Hüseyin", "Zoë", "Jeroen", "Ingrid", "Sven", "Annelies", "Koen",
+)  # fmt: skip
+_SURNAMES = (
+    ("de", "Vries"), ("", "Jansen"), ("van den", "Berg"), ("van", "Dijk"), ("", "Bakker"),
+    ("", "Visser"), ("", "Smit"), ("", "Meijer"), ("de", "Boer"), ("", "Mulder"),
+    ("de", "Groot"), ("", "Bos"), ("", "Vos"), ("", "Peters"), ("", "Hendriks"),
+    ("van", "Leeuwen"), ("", "Dekker"), ("", "Brouwer"), ("de", "Wit"), ("", "Dijkstra"),
+    ("", "Hoekstra"), ("van der", "Meer"), ("", "Kok"), ("", "Öztürk"), ("", "El Amrani"),
+    ("van 't", "Hof"), ("", "Postma"), ("", "Schuurman"), ("", "Çelik"), ("", "Bouma"),
+)  # fmt: skip
+_AREA_CODES = ("010", "020", "030", "040", "050", "058", "070", "073", "076", "024", "026", "043")
+_IP_PREFIXES = ("192.0.2", "198.51.100", "203.0.113")  # documentation ranges
+_COMMENTS = (
+    "Laptops aangeschaft voor alle medewerkers; headsets volgen volgend kwartaal.",
+    "Bedragen zijn een schatting.\nDefinitieve cijfers volgen bij de jaarrekening.",
+    'Kosten voor "Teams"-licenties lopen via het regionale contract.',
+    "Geen extra kosten voor beveiliging; valt onder het bestaande contract.",
+    "Besparing op huisvesting nog niet zichtbaar, het huurcontract loopt door.",
+    "VPN-capaciteit uitgebreid.\nExtra servicedesk-uren ingehuurd; zie ook vraag 4.",
+    "Thuiswerkvergoeding is niet meegenomen in deze cijfers.",
+    "Cijfers betreffen alleen het ambtelijk apparaat, exclusief griffie.",
+    "Bureaustoelen en beeldschermen in bruikleen gegeven (ca. 200 stuks).",
+    "Overige kosten: ergonomisch advies en cursussen 'digitaal vergaderen'.",
+    "Schoonmaak en catering op het gemeentehuis grotendeels stilgelegd;\nbesparing geschat.",
+    "Samen met buurgemeenten ingekocht, ons aandeel is naar rato van inwoners berekend.",
+    "Inclusief kosten van de ICT-samenwerking (gemeenschappelijke regeling).",
+)
+_UNKNOWN_MUNICIPALITIES = ("Lutjebroek", "Sint-Oedenrode", "Nergenshuizen", "Westerdijk aan Zee")
+
+
+@dataclass(frozen=True)
+class _Wave:
+    """One survey export format: header wording, column order, number and text formats."""
+
+    name: str
+    headers: dict[str, str]  # canonical -> header text, in column order
+    delimiter: str
+    encoding: str  # cp1252 falls back to utf-8-sig when some text does not encode
+    line_terminator: str
+    amount_style: str  # "euro": € 12.500,00 | "plain": 12500 | "thousands": 12.500
+    percent_style: str  # "suffix": 45% | "plain": 45 | "fraction": 0,45
+    decimal_comma: bool
+    timestamp_format: str
+    municipality_styles: tuple[tuple[str, float], ...]  # style, probability
+
+
+_WAVES: tuple[_Wave, ...] = (
+    _Wave(
+        name="A",
+        headers={
+            "response_id": "Responsnummer",
+            "submitted_at": "Ingediend op",
+            "municipality": "Naam gemeente",
+            "period": "Periode",
+            "fte": "Aantal FTE",
+            "remote_share_now_pct": "Percentage thuiswerken nu",
+            "remote_share_expected_pct": "Percentage thuiswerken na de crisis",
+            "hardware_eur": "Extra kosten hardware",
+            "software_licences_eur": "Extra kosten softwarelicenties",
+            "ict_support_eur": "Extra kosten ICT-ondersteuning",
+            "security_eur": "Extra kosten digitale beveiliging",
+            "other_eur": "Extra kosten overig",
+            "office_savings_eur": "Besparing kantoorruimte",
+            "respondent_name": "Naam respondent",
+            "respondent_email": "E-mailadres",
+            "respondent_phone": "Telefoonnummer",
+            "ip_address": "IP-adres",
+            "comment": "Toelichting",
+        },
+        delimiter=";",
+        encoding="cp1252",
+        line_terminator="\r\n",
+        amount_style="euro",
+        percent_style="suffix",
+        decimal_comma=True,
+        timestamp_format="%d-%m-%Y %H:%M",
+        municipality_styles=(("name", 0.7), ("prefixed", 0.2), ("lower", 0.1)),
+    ),
+    _Wave(
+        name="B",
+        headers={
+            "response_id": "Response Number",
+            "submitted_at": "Submit Date",
+            "respondent_name": "Name",
+            "respondent_email": "Email",
+            "respondent_phone": "Phone",
+            "ip_address": "IP Address",
+            "municipality": "Organisation",
+            "period": "Quarter",
+            "fte": "FTE",
+            "remote_share_now_pct": "Share working from home now",
+            "remote_share_expected_pct": "Share working from home expected",
+            "hardware_eur": "Extra costs hardware",
+            "software_licences_eur": "Extra costs software licences",
+            "ict_support_eur": "Extra costs ICT support",
+            "security_eur": "Extra costs digital security",
+            "other_eur": "Extra costs other",
+            "office_savings_eur": "Savings on office space",
+            "comment": "Comments",
+        },
+        delimiter=",",
+        encoding="utf-8",
+        line_terminator="\n",
+        amount_style="plain",
+        percent_style="plain",
+        decimal_comma=False,
+        timestamp_format="%Y-%m-%dT%H:%M:%S",
+        municipality_styles=(("name", 0.6), ("lower", 0.25), ("prefixed", 0.15)),
+    ),
+    _Wave(
+        name="C",
+        headers={
+            "municipality": "gemeentecode",
+            "period": "period",
+            "response_id": "response_id",
+            "submitted_at": "submitted_at",
+            "hardware_eur": "hardware_eur",
+            "software_licences_eur": "software_licences_eur",
+            "ict_support_eur": "ict_support_eur",
+            "security_eur": "security_eur",
+            "other_eur": "other_eur",
+            "office_savings_eur": "office_savings_eur",
+            "fte": "fte",
+            "remote_share_expected_pct": "remote_share_expected_pct",
+            "remote_share_now_pct": "remote_share_now_pct",
+            "is_preview": "is_preview",
+            "comment": "comment",
+            "ip_address": "ip_address",
+            "respondent_email": "respondent_email",
+            "respondent_name": "respondent_name",
+            "respondent_phone": "respondent_phone",
+        },
+        delimiter=";",
+        encoding="utf-8-sig",
+        line_terminator="\r\n",
+        amount_style="thousands",
+        percent_style="fraction",
+        decimal_comma=True,
+        timestamp_format="%Y-%m-%d %H:%M:%S",
+        municipality_styles=(("code", 0.7), ("digits", 0.3)),
+    ),
+)
+
+# `period` is written differently from quarter to quarter (all parse with Quarter.parse).
+_PERIOD_STYLES = ("{y}Q{q}", "{y}-Q{q}", "Q{q} {y}", "{q}e kwartaal {y}")
+
+
+def _wave_for(q: Quarter) -> _Wave:
+    return _WAVES[_quarters_since_crisis(q) % len(_WAVES)]
+
+
+def _is_xlsx_quarter(q: Quarter) -> bool:
+    """One wave in four arrives as a spreadsheet."""
+    return _quarters_since_crisis(q) % 4 == 3
+
+
+def _period_text(q: Quarter) -> str:
+    style = _PERIOD_STYLES[_quarters_since_crisis(q) % len(_PERIOD_STYLES)]
+    return style.format(y=q.year, q=q.q)
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    ascii_text = ascii_text.lower().replace(" (", "-")
+    return re.sub(r"[^a-z0-9-]", "", ascii_text).strip("-")
+
+
+def _municipality_text(m: _Municipality, style: str) -> str:
+    if style == "prefixed":
+        return f"Gemeente {m.name}"
+    if style == "lower":
+        return m.name.lower()
+    if style == "code":
+        return m.code
+    if style == "digits":
+        return m.code[2:]
+    return m.name
+
+
+# ---------------------------------------------------------------------------
+# Survey: rows
+# ---------------------------------------------------------------------------
+
+Row = dict[str, Any]
+
+
+@dataclass
+class _SurveyDraft:
+    """One quarter's survey rows before formatting; `offset` is seconds after the quarter ends."""
+
+    main: list[Row]
+    late: list[Row]
+
+
+def _person(rng: np.random.Generator, domain: str) -> dict[str, str]:
+    first = _FIRST_NAMES[rng.integers(len(_FIRST_NAMES))]
+    particle, surname = _SURNAMES[rng.integers(len(_SURNAMES))]
+    full = " ".join(part for part in (first, particle, surname) if part)
+    local = f"{_slug(first)[0]}.{_slug(particle + surname)}"
+    if rng.random() < 0.5:
+        phone = f"06-{rng.integers(10_000_000, 100_000_000)}"
+    else:
+        area = _AREA_CODES[rng.integers(len(_AREA_CODES))]
+        phone = f"{area}-{rng.integers(1_000_000, 10_000_000)}"
+    if rng.random() < 0.2:
+        phone = "+31 " + phone.lstrip("0").replace("-", " ")
+    ip = f"{_IP_PREFIXES[rng.integers(len(_IP_PREFIXES))]}.{rng.integers(1, 255)}"
+    comment = _COMMENTS[rng.integers(len(_COMMENTS))] if rng.random() < 0.45 else ""
+    return {
+        "respondent_name": full,
+        "respondent_email": f"{local}@{domain}.nl",
+        "respondent_phone": phone,
+        "ip_address": ip,
+        "comment": comment,
+    }
+
+
+def _answers(
+    rng: np.random.Generator, q: Quarter, population: int, *, complete: bool = False
+) -> Row:
+    """FTE, home-work shares and the six amounts of one response."""
+    sigma = _respondent_spread(population)
+    level = (
+        _DIGITAL_EUR_PER_INHABITANT
+        * _digital_trend(q)
+        * population
+        * rng.lognormal(-(sigma**2) / 2, sigma)
+    )
+    shares = rng.dirichlet([20 * s for s in _DIGITAL_SHARES.values()])
+    amounts = level * shares
+    savings = min(level * _savings_ratio(q) * rng.lognormal(-0.08, 0.4), 0.9 * level)
+    round_to = 100 if rng.random() < 0.3 else 1
+    values = [*amounts, savings]
+    row: Row = {
+        col: float(round(v / round_to) * round_to) for col, v in zip(_AMOUNTS, values, strict=True)
+    }
+    row["fte"] = round(max(25.0, population * 0.0075 * rng.lognormal(0, 0.25)), 1)
+    now_mean = _by_quarter(q, _REMOTE_NOW, _REMOTE_NOW_LATER, _REMOTE_NOW_BEFORE)
+    expected_mean = _by_quarter(q, _REMOTE_EXPECTED, _REMOTE_EXPECTED_LATER, 10)
+    row["remote_share_now_pct"] = int(np.clip(round(rng.normal(now_mean, 12)), 0, 100))
+    row["remote_share_expected_pct"] = int(np.clip(round(rng.normal(expected_mean, 10)), 0, 100))
+    if not complete:
+        for col in (*_AMOUNTS, "fte", "remote_share_now_pct", "remote_share_expected_pct"):
+            chance = 0.08 if col == "office_savings_eur" else 0.03
+            if rng.random() < chance:
+                row[col] = _MISSING_TOKENS[rng.choice(3, p=[0.45, 0.3, 0.25])]
+    return row
+
+
+def _respondent_row(
+    rng: np.random.Generator, q: Quarter, m: _Municipality, wave: _Wave, offset: int
+) -> Row:
+    styles, chances = zip(*wave.municipality_styles, strict=True)
+    style = styles[rng.choice(len(styles), p=chances)]
+    row: Row = {
+        "municipality": _municipality_text(m, style),
+        "period": _period_text(q),
+        "is_preview": 0,
+        "offset": offset,
+        "code": m.code,
+    }
+    row.update(_answers(rng, q, m.population_in(q.year)))
+    row.update(_person(rng, _slug(m.name)))
+    return row
+
+
+def _offset(rng: np.random.Generator, first_day: int, last_day: int) -> int:
+    """Seconds after the quarter's last day began: a working-hours moment on a day in range."""
+    day = int(rng.integers(first_day, last_day + 1))
+    return day * 86_400 + int(rng.integers(8 * 3600, 19 * 3600))
+
+
+def _draft_survey(q: Quarter, ref: _Reference, *, seed: int, response_rate: float) -> _SurveyDraft:
+    rng = _rng(seed, q.index, _STREAM_SURVEY)
+    wave = _wave_for(q)
+    existing = [m for m in ref.municipalities if m.exists_in(q)]
+    population = np.array([m.population_in(q.year) for m in existing], dtype=float)
+    n = len(existing)
+    k = int(round(min(max(response_rate, 0.0), 1.0) * n))
+
+    # Weighted sampling without replacement: larger municipalities answer somewhat more often.
+    weights = (population / np.median(population)) ** 0.3
+    keys = np.log(rng.random(n)) / weights
+    chosen = sorted(np.argsort(-keys, kind="stable")[:k].tolist())
+    not_chosen = sorted(set(range(n)) - set(chosen))
+
+    n_late = int(rng.integers(2, 6)) if k >= 20 and rng.random() < 0.5 else 0
+    late_positions = set(rng.choice(k, size=n_late, replace=False).tolist()) if n_late else set()
+
+    main: list[Row] = []
+    late: list[Row] = []
+    for position, index in enumerate(chosen):
+        is_late = position in late_positions
+        offset = _offset(rng, 29, 42) if is_late else _offset(rng, 1, 28)
+        row = _respondent_row(rng, q, existing[index], wave, offset)
+        (late if is_late else main).append(row)
+
+    _add_bad_rows(rng, q, main, existing, not_chosen)
+    return _SurveyDraft(main=main, late=late)
+
+
+def _add_bad_rows(
+    rng: np.random.Generator,
+    q: Quarter,
+    main: list[Row],
+    existing: list[_Municipality],
+    not_chosen: list[int],
+) -> None:
+    """Per quarter: a resubmission, an unknown municipality, a test response, and three
+    responses spoiled in place (negative amount, percentage of 150, another quarter)."""
+    by_code = {m.code: m for m in existing}
+    picks = rng.permutation(len(main)).tolist()[:4]
+
+    if picks:
+        # Resubmission: an incomplete first answer, then the complete one days later.
+        later = main[picks[0]]
+        m = by_code[later["code"]]
+        first_offset = _offset(rng, 1, 20)
+        later_offset = first_offset + int(rng.integers(1, 8)) * 86_400
+        later.update(_answers(rng, q, m.population_in(q.year), complete=True))
+        later["offset"] = later_offset
+        later["comment"] = "Aangepaste versie; vervangt onze eerdere inzending."
+        earlier = dict(later)
+        earlier["offset"] = first_offset
+        earlier["comment"] = "Nog niet alle bedragen bekend."
+        for col in rng.choice(_AMOUNTS, size=int(rng.integers(2, 4)), replace=False).tolist():
+            earlier[col] = ""
+        for col in _AMOUNTS:
+            if isinstance(earlier[col], float):
+                earlier[col] = float(round(earlier[col] * rng.uniform(0.7, 1.0)))
+        main.append(earlier)
+    if len(picks) > 1:
+        row = main[picks[1]]
+        if not isinstance(row["hardware_eur"], float) or row["hardware_eur"] <= 0:
+            row["hardware_eur"] = float(round(rng.uniform(500, 5000)))
+        row["hardware_eur"] = -row["hardware_eur"]
+    if len(picks) > 2:
+        main[picks[2]]["remote_share_now_pct"] = 150
+    if len(picks) > 3:
+        main[picks[3]]["period"] = _period_text(q.shift(-1))
+
+    # A municipality that is not in the register.
+    ghost_name = _UNKNOWN_MUNICIPALITIES[rng.integers(len(_UNKNOWN_MUNICIPALITIES))]
+    ghost: Row = {
+        "municipality": ghost_name,
+        "period": _period_text(q),
+        "is_preview": 0,
+        "offset": _offset(rng, 1, 28),
+        "code": "",
+    }
+    ghost.update(_answers(rng, q, 30_000))
+    ghost.update(_person(rng, _slug(ghost_name)))
+    main.append(ghost)
+
+    # A test response made while setting up the questionnaire.
+    pool = not_chosen or list(range(len(existing)))
+    tester = existing[pool[int(rng.integers(len(pool)))]]
+    test: Row = {
+        "municipality": tester.name,
+        "period": _period_text(q),
+        "is_preview": 1,
+        "offset": 86_400 + int(rng.integers(8 * 3600, 10 * 3600)),
+        "code": tester.code,
+        "fte": 1.0,
+        "remote_share_now_pct": 50,
+        "remote_share_expected_pct": 50,
+        "respondent_name": "test",
+        "respondent_email": f"test@{_slug(tester.name)}.nl",
+        "respondent_phone": "0000-000000",
+        "ip_address": f"{_IP_PREFIXES[0]}.1",
+        "comment": "test, niet meenemen",
+    }
+    test.update({col: 123.0 for col in _AMOUNTS})
+    main.append(test)
+
+
+# ---------------------------------------------------------------------------
+# Survey: formatting and writing
+# ---------------------------------------------------------------------------
+
+
+def _dutch_number(value: float, decimals: int, thousands: bool) -> str:
+    text = f"{value:,.{decimals}f}" if thousands else f"{value:.{decimals}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def _format_amount(value: float | str, wave: _Wave) -> str:
+    if isinstance(value, str):
+        return value
+    if wave.amount_style == "euro":
+        return f"€ {_dutch_number(value, 2, thousands=True)}"
+    if wave.amount_style == "thousands":
+        return _dutch_number(round(value), 0, thousands=True)
+    return str(round(value))
+
+
+def _format_percent(value: int | str, wave: _Wave) -> str:
+    if isinstance(value, str):
+        return value
+    if wave.percent_style == "suffix":
+        return f"{value}%"
+    if wave.percent_style == "fraction":
+        return _dutch_number(value / 100, 2, thousands=False)
+    return str(value)
+
+
+def _format_fte(value: float | str, wave: _Wave) -> str:
+    if isinstance(value, str):
+        return value
+    text = f"{value:.1f}".removesuffix(".0")
+    return text.replace(".", ",") if wave.decimal_comma else text
+
+
+def _timestamp(q: Quarter, offset: int) -> dt.datetime:
+    return dt.datetime.combine(q.end, dt.time()) + dt.timedelta(seconds=offset)
+
+
+def _finalise(q: Quarter, draft: _SurveyDraft) -> tuple[list[Row], list[Row]]:
+    """Order rows by submission time and number them; late rows follow the main export."""
+    main = sorted(draft.main, key=lambda r: (r["offset"], r["code"], r["municipality"]))
+    late = sorted(draft.late, key=lambda r: (r["offset"], r["code"], r["municipality"]))
+    for number, row in enumerate([*main, *late], start=1):
+        row["response_id"] = int(f"{q.year}{q.q}{number:04d}")
+        row["submitted_at"] = _timestamp(q, row["offset"])
+    return main, late
+
+
+def _csv_cells(row: Row, wave: _Wave) -> list[str]:
+    cells = []
+    for col in wave.headers:
+        value = row[col]
+        if col in _AMOUNTS:
+            cells.append(_format_amount(value, wave))
+        elif col in ("remote_share_now_pct", "remote_share_expected_pct"):
+            cells.append(_format_percent(value, wave))
+        elif col == "fte":
+            cells.append(_format_fte(value, wave))
+        elif col == "submitted_at":
+            cells.append(value.strftime(wave.timestamp_format))
+        else:
+            cells.append(str(value))
+    return cells
+
+
+def _survey_csv_bytes(rows: list[Row], wave: _Wave) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(
+        buffer,
+        delimiter=wave.delimiter,
+        lineterminator=wave.line_terminator,
+        quoting=csv.QUOTE_MINIMAL,
+    )
+    writer.writerow(list(wave.headers.values()))
+    for row in rows:
+        writer.writerow(_csv_cells(row, wave))
+    text = buffer.getvalue()
+    try:
+        return text.encode(wave.encoding)
+    except UnicodeEncodeError:
+        return text.encode("utf-8-sig")
+
+
+def _xlsx_value(col: str, value: Any, wave: _Wave) -> Any:
+    if isinstance(value, str):
+        return value or None
+    if col in ("remote_share_now_pct", "remote_share_expected_pct"):
+        return value if wave.percent_style == "plain" else value / 100
+    if col in _AMOUNTS:
+        return round(value, 2)
+    return value
+
+
+def _survey_xlsx_bytes(rows: list[Row], wave: _Wave, q: Quarter) -> bytes:
+    """A workbook with a title row above the header row; bytes depend only on the rows."""
+    from openpyxl import Workbook
+    from openpyxl.xml.functions import tostring
+
+    stamp = dt.datetime.combine(q.end + dt.timedelta(days=43), dt.time(6, 0))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Export"
+    ws.append([f"Enquête extra kosten thuiswerken gemeenten - export {q}"])
+    ws.append(list(wave.headers.values()))
+    percent_format = "0%" if wave.percent_style == "suffix" else "0.00"
+    for row in rows:
+        ws.append([_xlsx_value(col, row[col], wave) for col in wave.headers])
+        for cell, col in zip(ws[ws.max_row], wave.headers, strict=True):
+            if col == "submitted_at":
+                cell.number_format = "dd-mm-yyyy hh:mm"
+            elif col.endswith("_pct") and wave.percent_style != "plain":
+                cell.number_format = percent_format
+    wb.properties.creator = "Enquêtetool"
+    wb.properties.created = stamp
+    raw = io.BytesIO()
+    wb.save(raw)
+    # Saving stamps the current time into docProps/core.xml and every zip entry: replace both.
+    wb.properties.modified = stamp
+    core = tostring(wb.properties.to_tree())
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(raw) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = core if info.filename == "docProps/core.xml" else source.read(info)
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, data)
+    return out.getvalue()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _write_survey_quarter(
+    landing: Path,
+    q: Quarter,
+    ref: _Reference,
+    *,
+    seed: int,
+    response_rate: float,
+    xlsx: bool,
+    summary: GenerateSummary,
+) -> None:
+    folder = landing / "survey" / str(q)
+    for stale in (f"survey_{q}.csv", f"survey_{q}.xlsx", f"survey_{q}_late.csv"):
+        (folder / stale).unlink(missing_ok=True)
+    wave = _wave_for(q)
+    main, late = _finalise(q, _draft_survey(q, ref, seed=seed, response_rate=response_rate))
+    if xlsx and _is_xlsx_quarter(q):
+        path = folder / f"survey_{q}.xlsx"
+        _write_atomic(path, _survey_xlsx_bytes(main, wave, q))
+    else:
+        path = folder / f"survey_{q}.csv"
+        _write_atomic(path, _survey_csv_bytes(main, wave))
+    summary.files.append(path)
+    summary.survey_rows += len(main)
+    if late:
+        path = folder / f"survey_{q}_late.csv"
+        _write_atomic(path, _survey_csv_bytes(late, wave))
+        summary.files.append(path)
+        summary.survey_rows += len(late)
+
+
+# ---------------------------------------------------------------------------
+# Budget
+# ---------------------------------------------------------------------------
+
+_BUDGET_HEADERS = ("gemeentecode", "periode", "taakveld", "categorie", "soort", "lasten", "baten")
+_BUDGET_HEADERS_ALT = (
+    "gemeente",
+    "jaar",
+    "kwartaal",
+    "taakveldcode",
+    "economische categorie",
+    "status",
+    "lasten_eur",
+    "baten_eur",
+    "eenheid",
+)
+_KINDS = ("begroting", "realisatie")
+_UNKNOWN_TAAKVELD = "9.99"
+_UNKNOWN_CATEGORIE = "9.9"
+
+
+def _uses_alt_budget_header(q: Quarter) -> bool:
+    return _quarters_since_crisis(q) % 2 == 1
+
+
+@dataclass(frozen=True)
+class _BudgetUniverse:
+    """Every (taakveld, categorie) pair a municipality may book on, flattened."""
+
+    taakveld: np.ndarray  # index into the taakveld codes, per pair
+    categorie: np.ndarray  # index into the categorie codes, per pair
+    allowed: np.ndarray  # bool per pair, regardless of year
+    first_year: np.ndarray  # per pair
+    last_year: np.ndarray  # per pair
+    mandatory: np.ndarray  # pair indexes that every municipality books (overhead ICT)
+    mandatory_rates: tuple[tuple[float, float], ...]  # €/inhabitant range per mandatory pair
+    lasten_share: np.ndarray  # per categorie: 1 lasten only, 0 baten only, 0.5 either
+    taakveld_codes: tuple[str, ...]
+    categorie_codes: tuple[str, ...]
+
+    @classmethod
+    def build(cls, ref: _Reference) -> _BudgetUniverse:
+        t_codes = tuple(code for code, _, _ in ref.taakvelden)
+        c_codes = tuple(code for code, _ in ref.categorieen)
+        t_idx, c_idx = np.divmod(np.arange(len(t_codes) * len(c_codes)), len(c_codes))
+        t_arr = np.array(t_codes, dtype=object)[t_idx]
+        c_arr = np.array(c_codes, dtype=object)[c_idx]
+        allowed = ((t_arr != "0.10") | (c_arr == "7.1")) & ((c_arr != "5.1") | (t_arr == "0.5"))
+        first = np.array([f for _, f, _ in ref.taakvelden])[t_idx]
+        last = np.array([lst if lst is not None else 9999 for _, _, lst in ref.taakvelden])[t_idx]
+        mandatory, rates = [], []
+        for taakveld, categorie, low, high in _OVERHEAD_LINES:
+            if taakveld in t_codes and categorie in c_codes:
+                mandatory.append(t_codes.index(taakveld) * len(c_codes) + c_codes.index(categorie))
+                rates.append((low, high))
+        side = {"lasten": 1.0, "baten": 0.0}
+        lasten_share = np.array([side.get(s, 0.5) for _, s in ref.categorieen])
+        return cls(
+            taakveld=t_idx,
+            categorie=c_idx,
+            allowed=allowed,
+            first_year=first,
+            last_year=last,
+            mandatory=np.array(mandatory, dtype=np.int64),
+            mandatory_rates=tuple(rates),
+            lasten_share=lasten_share,
+            taakveld_codes=t_codes,
+            categorie_codes=c_codes,
+        )
+
+    @property
+    def size(self) -> int:
+        return len(self.taakveld)
+
+
+@dataclass(frozen=True)
+class _BudgetProfile:
+    """A municipality's lasting booking habits, the same in every quarter."""
+
+    priority: np.ndarray  # per pair: lower is booked first
+    weight: np.ndarray  # per pair: relative size of the line
+    baten_part: np.ndarray  # per pair: baten as a share of lasten where both occur
+    overhead: np.ndarray  # per mandatory pair: euros per inhabitant per quarter
+
+    @classmethod
+    def of(cls, seed: int, m: _Municipality, universe: _BudgetUniverse) -> _BudgetProfile:
+        rng = _rng(seed, _STREAM_BUDGET_MUNICIPALITY, m.number)
+        size = universe.size
+        priority = rng.random(size)
+        weight = rng.lognormal(0.0, 1.2, size)
+        baten_part = np.where(rng.random(size) < 0.3, rng.uniform(0.05, 0.6, size), 0.0)
+        low, high = np.array(universe.mandatory_rates, dtype=float).reshape(-1, 2).T
+        return cls(priority, weight, baten_part, rng.uniform(low, high))
+
+
+def _budget_chunks(
+    q: Quarter,
+    existing: list[_Municipality],
+    universe: _BudgetUniverse,
+    lines: int,
+    *,
+    seed: int,
+) -> Iterator[pl.DataFrame]:
+    """Budget lines as frames of up to `_BUDGET_CHUNK` municipalities, two bad rows included."""
+    rng = _rng(seed, q.index, _STREAM_BUDGET)
+    valid = universe.allowed & (universe.first_year <= q.year) & (universe.last_year >= q.year)
+    n_mandatory = min(lines, len(universe.mandatory))
+    optional_valid = valid.copy()
+    optional_valid[universe.mandatory] = False
+    if lines - n_mandatory > int(optional_valid.sum()):
+        raise ValueError(
+            f"{lines} budget lines per kind asked for {q}, but the Iv3 code lists allow only "
+            f"{int(optional_valid.sum()) + n_mandatory} (taakveld, categorie) pairs"
+        )
+    bad_after = int(rng.integers(len(existing)))  # the bad rows follow this municipality's rows
+    growth = 1.02 ** (q.year - 2019)
+    t_series = pl.Series(universe.taakveld_codes, dtype=pl.String)
+    c_series = pl.Series(universe.categorie_codes, dtype=pl.String)
+
+    for start in range(0, len(existing), _BUDGET_CHUNK):
+        chunk = existing[start : start + _BUDGET_CHUNK]
+        m_count = len(chunk)
+        population = np.array([m.population_in(q.year) for m in chunk], dtype=float)
+        selected = np.empty((m_count, lines), dtype=np.int64)
+        base = np.empty((m_count, lines))
+        baten_part = np.empty((m_count, lines))
+        for row, m in enumerate(chunk):
+            profile = _BudgetProfile.of(seed, m, universe)
+            priority = np.where(optional_valid, profile.priority, np.inf)
+            optional = np.argsort(priority, kind="stable")[: lines - n_mandatory]
+            pairs = np.sort(np.concatenate([universe.mandatory[:n_mandatory], optional]))
+            selected[row] = pairs
+            baten_part[row] = profile.baten_part[pairs]
+            share = np.where(np.isin(pairs, universe.mandatory), 0.0, profile.weight[pairs])
+            total = share.sum()
+            base[row] = population[row] * _BUDGET_EUR_PER_INHABITANT * share / (total or 1.0)
+            mandatory = zip(universe.mandatory[:n_mandatory], profile.overhead, strict=False)
+            for pair, rate in mandatory:
+                base[row, pairs == pair] = population[row] * rate
+
+        begroting = base * growth * rng.lognormal(0.0, 0.08, base.shape)
+        realisatie = begroting * rng.lognormal(0.0, 0.12, base.shape)
+        amounts = np.stack([begroting, realisatie], axis=1)  # municipality × kind × line
+        pairs = np.broadcast_to(selected[:, None, :], amounts.shape)
+        lasten_share = universe.lasten_share[universe.categorie[pairs]]
+        mixed = lasten_share == 0.5
+        lasten = np.where(mixed, amounts, amounts * lasten_share)
+        baten = np.where(mixed, amounts * baten_part[:, None, :], amounts * (1.0 - lasten_share))
+
+        flat_pairs = pairs.reshape(-1)
+        frame = pl.DataFrame(
+            {
+                "municipality": pl.Series([m.code for m in chunk]).gather(
+                    np.repeat(np.arange(m_count), 2 * lines)
+                ),
+                "taakveld": t_series.gather(universe.taakveld[flat_pairs]),
+                "categorie": c_series.gather(universe.categorie[flat_pairs]),
+                "kind": pl.Series(_KINDS).gather(np.tile(np.repeat([0, 1], lines), m_count)),
+                "lasten": np.round(lasten.reshape(-1), 2),
+                "baten": np.round(baten.reshape(-1), 2),
+            }
+        )
+        if start <= bad_after < start + m_count:
+            cut = (bad_after - start + 1) * 2 * lines
+            m = chunk[bad_after - start]
+            some_categorie = universe.categorie_codes[universe.categorie[selected[0, 0]]]
+            amount = round(float(population[bad_after - start]) * rng.uniform(1, 3), 2)
+            bad = pl.DataFrame(
+                {
+                    "municipality": [m.code, m.code],
+                    "taakveld": [_UNKNOWN_TAAKVELD, "0.4"],
+                    "categorie": [some_categorie, _UNKNOWN_CATEGORIE],
+                    "kind": ["realisatie", "begroting"],
+                    "lasten": [amount, amount / 2],
+                    "baten": [0.0, 0.0],
+                }
+            )
+            frame = pl.concat([frame.slice(0, cut), bad, frame.slice(cut)])
+        yield frame
+
+
+def _budget_layout(frame: pl.DataFrame, q: Quarter) -> pl.DataFrame:
+    if _uses_alt_budget_header(q):
+        return frame.select(
+            pl.col("municipality").str.strip_prefix("GM").alias("gemeente"),
+            pl.lit(q.year).alias("jaar"),
+            pl.lit(q.q).alias("kwartaal"),
+            pl.col("taakveld").alias("taakveldcode"),
+            pl.col("categorie").alias("economische categorie"),
+            pl.col("kind").alias("status"),
+            pl.col("lasten").alias("lasten_eur"),
+            pl.col("baten").alias("baten_eur"),
+            pl.lit("EUR").alias("eenheid"),
+        )
+    return frame.select(
+        pl.col("municipality").alias("gemeentecode"),
+        pl.lit(f"{q.year}K{q.q}").alias("periode"),
+        "taakveld",
+        "categorie",
+        pl.col("kind").alias("soort"),
+        "lasten",
+        "baten",
+    )
+
+
+def _write_budget_quarter(
+    landing: Path,
+    q: Quarter,
+    ref: _Reference,
+    universe: _BudgetUniverse,
+    *,
+    seed: int,
+    scale: Scale,
+    summary: GenerateSummary,
+) -> None:
+    path = landing / "budget" / str(q) / f"iv3_{q}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    existing = [m for m in ref.municipalities if m.exists_in(q)]
+    rows = 0
+    with tmp.open("wb") as fh:
+        chunks = _budget_chunks(q, existing, universe, scale.budget_lines_per_kind, seed=seed)
+        for number, frame in enumerate(chunks):
+            _budget_layout(frame, q).write_csv(
+                fh,
+                include_header=number == 0,
+                separator=";",
+                line_terminator="\n",
+                decimal_comma=True,
+                float_precision=2,
+                float_scientific=False,
+            )
+            rows += frame.height
+    os.replace(tmp, path)
+    summary.files.append(path)
+    summary.budget_rows += rows
+
+
+# ---------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------
+
+
+def _resolve_scale(scale: Scale | str) -> Scale:
+    if isinstance(scale, Scale):
+        return scale
+    try:
+        return SCALES[scale]
+    except KeyError:
+        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}") from None
+
+
+def generate(
+    landing: Path,
+    start: Quarter,
+    end: Quarter,
+    *,
+    seed: int = 42,
+    scale: Scale | str = "demo",
+    response_rate: float = 0.5,
+    seeds_dir: Path | None = None,
+    xlsx: bool = True,
+) -> GenerateSummary:
+    """Write survey exports and budget records for every quarter from `start` to `end`.
+
+    Files land in ``landing/survey/<Q>/`` and ``landing/budget/<Q>/`` and replace
+    earlier generated files of the same quarter. Same arguments, same bytes.
+    With ``xlsx=False`` every survey wave is written as CSV.
+    """
+    landing = Path(landing)
+    resolved = _resolve_scale(scale)
+    if resolved.budget_lines_per_kind < 1:
+        raise ValueError("a scale needs at least one budget line per kind")
+    ref = _load_reference(Path(seeds_dir) if seeds_dir is not None else default_seeds_dir())
+    universe = _BudgetUniverse.build(ref)
+    summary = GenerateSummary()
+    for q in quarter_range(start, end):
+        _write_survey_quarter(
+            landing, q, ref, seed=seed, response_rate=response_rate, xlsx=xlsx, summary=summary
+        )
+        _write_budget_quarter(landing, q, ref, universe, seed=seed, scale=resolved, summary=summary)
+    return summary
