@@ -64,11 +64,11 @@ def standardize_survey(
     ).select("row_id", "municipality_code", "municipality_issue")
 
     amounts = [parse_amount(pl.col(c), decimal=decimal).alias(c) for c in AMOUNT_COLUMNS]
-    pcts = [parse_percent(pl.col(c)).alias(c) for c in PERCENT_COLUMNS]
+    pcts = [_percent(c) for c in PERCENT_COLUMNS]
     typed = text.join(matched, on="row_id", how="left").with_columns(
         *amounts,
         *pcts,
-        parse_fte(pl.col("fte")).alias("fte"),
+        parse_fte(pl.col("fte"), decimal=decimal).alias("fte"),
         parse_timestamp(pl.col("submitted_at")).alias("submitted_at"),
         parse_quarter_expr(pl.col("period")).alias("period_quarter"),
         parse_flag(pl.col("is_preview")).alias("is_preview"),
@@ -113,6 +113,24 @@ def standardize_survey(
         pl.col("is_preview").fill_null(False),
         pl.col("respondent_is_test").fill_null(False),
         pl.concat_list(issue_exprs).list.drop_nulls().alias("parse_issues"),
+    )
+
+
+def _percent(column: str) -> pl.Expr:
+    """Parse a percentage column of one file onto the 0–100 scale.
+
+    Per value, only 0 < x < 1 without a % sign reads as a fraction. But a file whose
+    values are all written as fractions (median at most 1, no % sign anywhere) writes
+    150% as 1,50, and that must become 150 so that the range check can reject it.
+    """
+    parsed = parse_percent(pl.col(column))
+    plain = parse_fte(pl.col(column))
+    as_fractions = (plain.median() <= 1) & ~pl.col(column).str.contains("%").fill_null(False).any()
+    return (
+        pl.when(as_fractions & plain.is_not_null())
+        .then(pl.struct(value=(plain * 100).round(6), status=pl.lit("ok")))
+        .otherwise(parsed)
+        .alias(column)
     )
 
 

@@ -14,11 +14,17 @@ from transforms.reference import size_class
 
 def _frame(pops: dict[str, int], quarter: str = "2021Q1") -> pl.DataFrame:
     return pl.DataFrame(
-        {"quarter": [quarter] * len(pops), "municipality_code": list(pops), "population": list(pops.values())}
+        {
+            "quarter": [quarter] * len(pops),
+            "municipality_code": list(pops),
+            "population": list(pops.values()),
+        }
     ).with_columns(size_class(pl.col("population")).alias("size_class"))
 
 
-def _responses(amounts: dict[str, str], quarter: str = "2021Q1", category: str = "hardware") -> pl.DataFrame:
+def _responses(
+    amounts: dict[str, str], quarter: str = "2021Q1", category: str = "hardware"
+) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "quarter": [quarter] * len(amounts),
@@ -35,9 +41,13 @@ def test_full_coverage_gives_the_exact_total_with_no_range() -> None:
     out = national_estimate(_responses({"GM0001": "100", "GM0002": "200", "GM0003": "300"}), frame)
     expected = pl.DataFrame(
         {
-            "quarter": ["2021Q1"], "cost_category": ["hardware"], "respondents": [3],
-            "population_coverage_pct": [100.0], "estimate_eur": [600.0],
-            "estimate_low_eur": [600.0], "estimate_high_eur": [600.0],
+            "quarter": ["2021Q1"],
+            "cost_category": ["hardware"],
+            "respondents": [3],
+            "population_coverage_pct": [100.0],
+            "estimate_eur": [600.0],
+            "estimate_low_eur": [600.0],
+            "estimate_high_eur": [600.0],
         }
     )
     assert_frame_equal(out, expected)
@@ -63,9 +73,15 @@ def test_a_lone_respondent_borrows_the_pooled_residual_variance() -> None:
     # <20k: two of 10,000, one answers 100 (R = 0.01 → 200).
     # >=100k: 200,000 and 300,000 both answer 4,000 and 9,000: exact, 13,000.
     frame = _frame({"GM0001": 10_000, "GM0002": 10_000, "GM0003": 200_000, "GM0004": 300_000})
-    out = national_estimate(_responses({"GM0001": "100", "GM0003": "4000", "GM0004": "9000"}), frame)
+    out = national_estimate(
+        _responses({"GM0001": "100", "GM0003": "4000", "GM0004": "9000"}), frame
+    )
     pooled_ratio = 13_100 / 510_000
-    residuals = [100 - pooled_ratio * 10_000, 4000 - pooled_ratio * 200_000, 9000 - pooled_ratio * 300_000]
+    residuals = [
+        100 - pooled_ratio * 10_000,
+        4000 - pooled_ratio * 200_000,
+        9000 - pooled_ratio * 300_000,
+    ]
     rel_var = sum(e * e for e in residuals) / 2 / (510_000 / 3) ** 2
     variance = 2**2 * (1 - 1 / 2) * rel_var * 10_000**2 / 1
     half = Z_90 * math.sqrt(variance)
@@ -79,5 +95,7 @@ def test_estimate_does_not_depend_on_row_order() -> None:
     frame = _frame({f"GM{i:04d}": 5_000 + 997 * i for i in range(1, 40)})
     responses = _responses({f"GM{i:04d}": str(10 * i + (i % 7)) for i in range(1, 40, 3)})
     first = national_estimate(responses, frame)
-    second = national_estimate(responses.reverse(), frame.sample(fraction=1.0, shuffle=True, seed=3))
+    second = national_estimate(
+        responses.reverse(), frame.sample(fraction=1.0, shuffle=True, seed=3)
+    )
     assert_frame_equal(first, second)

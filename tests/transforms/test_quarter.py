@@ -9,8 +9,18 @@ from transforms.quarter import Quarter, QuarterError, quarter_range
 
 @pytest.mark.parametrize(
     "text",
-    ["2021Q1", "2021-Q1", "2021 q1", "2021K1", "Q1 2021", "q1-2021", "1e kwartaal 2021", "1ste kwartaal 2021",
-     "kwartaal 1 2021", " 2021Q1 "],
+    [
+        "2021Q1",
+        "2021-Q1",
+        "2021 q1",
+        "2021K1",
+        "Q1 2021",
+        "q1-2021",
+        "1e kwartaal 2021",
+        "1ste kwartaal 2021",
+        "kwartaal 1 2021",
+        " 2021Q1 ",
+    ],
 )
 def test_every_accepted_spelling_parses_to_the_same_quarter(text: str) -> None:
     assert Quarter.parse(text) == Quarter(2021, 1)
@@ -36,5 +46,8 @@ def test_last_finished_quarter_is_the_one_before_today() -> None:
 
 def test_range_includes_both_ends_in_order() -> None:
     assert [str(q) for q in quarter_range(Quarter(2020, 3), Quarter(2021, 2))] == [
-        "2020Q3", "2020Q4", "2021Q1", "2021Q2"
+        "2020Q3",
+        "2020Q4",
+        "2021Q1",
+        "2021Q2",
     ]

@@ -7,7 +7,9 @@ import pytest
 
 from transforms.reference import boundary_map, boundary_population, budget_category_map, merger_dim
 
-MUNICIPALITIES = pl.DataFrame({"municipality_code": ["GM0001", "GM0002", "GM0003", "GM0010", "GM0011"]})
+MUNICIPALITIES = pl.DataFrame(
+    {"municipality_code": ["GM0001", "GM0002", "GM0003", "GM0010", "GM0011"]}
+)
 MERGERS = pl.DataFrame(
     {
         "old_code": ["GM0001", "GM0002", "GM0003", "GM0003", "GM0010"],
@@ -17,7 +19,9 @@ MERGERS = pl.DataFrame(
         "effective_date": ["2019-01-01", "2019-01-01", "2021-01-01", "2021-01-01", "2022-01-01"],
     }
 )
-SHARES = pl.DataFrame({"old_code": ["GM0003", "GM0003"], "new_code": ["GM0010", "GM0011"], "share": [0.25, 0.75]})
+SHARES = pl.DataFrame(
+    {"old_code": ["GM0003", "GM0003"], "new_code": ["GM0010", "GM0011"], "share": [0.25, 0.75]}
+)
 
 
 def test_a_split_municipality_is_apportioned_and_chains_are_followed() -> None:
@@ -50,8 +54,11 @@ def test_shares_that_do_not_sum_to_one_are_refused() -> None:
 
 def test_boundary_population_sums_predecessors_by_share() -> None:
     population = pl.DataFrame(
-        {"municipality_code": ["GM0003", "GM0010", "GM0011"], "year": [2020, 2020, 2020],
-         "population": [1000, 5000, 7000]},
+        {
+            "municipality_code": ["GM0003", "GM0010", "GM0011"],
+            "year": [2020, 2020, 2020],
+            "population": [1000, 5000, 7000],
+        },
         schema_overrides={"year": pl.Int32},
     )
     mergers = merger_dim(MERGERS, SHARES)
@@ -62,12 +69,18 @@ def test_boundary_population_sums_predecessors_by_share() -> None:
 
 def test_budget_mapping_prefers_the_most_specific_rule() -> None:
     rules = pl.DataFrame(
-        {"taakveld": ["0.4", "0.4", "*"], "categorie": ["3.2", "*", "*"],
-         "budget_category": ["ict", "other_overhead", "other"]}
+        {
+            "taakveld": ["0.4", "0.4", "*"],
+            "categorie": ["3.2", "*", "*"],
+            "budget_category": ["ict", "other_overhead", "other"],
+        }
     )
     taakvelden = pl.DataFrame({"code": ["0.4", "1.1"]})
     categorieen = pl.DataFrame({"code": ["3.2", "3.8"]})
     out = budget_category_map(rules, taakvelden, categorieen)
     assert out.rows() == [
-        ("0.4", "3.2", "ict"), ("0.4", "3.8", "other_overhead"), ("1.1", "3.2", "other"), ("1.1", "3.8", "other"),
+        ("0.4", "3.2", "ict"),
+        ("0.4", "3.8", "other_overhead"),
+        ("1.1", "3.2", "other"),
+        ("1.1", "3.8", "other"),
     ]
