@@ -40,7 +40,7 @@ def _fingerprint() -> str:
 
 def ensure_venv() -> None:
     """Create .venv and install exactly the locked versions, once per lock file change."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (this file runs before the project's Python is known)
         sys.exit(f"Python 3.11 or newer is needed, this is {sys.version.split()[0]}")
     if STAMP.exists() and STAMP.read_text() == _fingerprint():
         return
@@ -64,7 +64,15 @@ def main(argv: list[str]) -> int:
         if _run(fresh_bin / "python", "-m", "pip", "install", "--quiet", ".[dev]"):
             return 1
         frozen = subprocess.check_output(
-            [str(fresh_bin / "python"), "-m", "pip", "freeze", "--exclude-editable", "--exclude", "costtrends"],
+            [
+                str(fresh_bin / "python"),
+                "-m",
+                "pip",
+                "freeze",
+                "--exclude-editable",
+                "--exclude",
+                "costtrends",
+            ],
             text=True,
         )
         LOCK.write_text("# Exact versions the project is tested with: python3 tasks.py lock\n" + frozen)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from transforms.quarter import Quarter, QuarterError
+from warehouse.db import sql
 
 app = typer.Typer(
     help="Quarterly cost trends of municipalities' remote-work digitalisation.",
@@ -47,9 +48,7 @@ def _print_summaries(summaries: list) -> int:
     for s in summaries:
         for f in s.files:
             if f.status == "rejected":
-                console.print(
-                    f"[red]rejected[/red] {f.source}/{s.quarter}/{f.file_name}: {f.message}"
-                )
+                console.print(f"[red]rejected[/red] {f.source}/{s.quarter}/{f.file_name}: {f.message}")
     return EXIT_PARTIAL if any(s.status != "clean" for s in summaries) else EXIT_CLEAN
 
 
@@ -57,9 +56,7 @@ def _print_summaries(summaries: list) -> int:
 def generate(
     start: Annotated[str, typer.Option("--from", help="First quarter, e.g. 2020Q1")] = "2020Q1",
     end: Annotated[str, typer.Option("--to", help="Last quarter, e.g. 2021Q4")] = "2021Q4",
-    seed: Annotated[
-        int, typer.Option(help="Random seed: the same seed writes the same files")
-    ] = 42,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same files")] = 42,
     scale: Annotated[str, typer.Option(help="tiny, demo or national")] = "demo",
 ) -> None:
     """Write realistic synthetic survey exports and Iv3 budget files into the landing zone."""
@@ -137,19 +134,19 @@ def national_trend_table(snapshot: Path) -> Table:
 
 @app.command()
 def demo(
-    home: Annotated[Path, typer.Option(help="A fresh folder for the demo's data")] = Path(
-        "demo-data"
-    ),
+    home: Annotated[Path, typer.Option(help="A fresh folder for the demo's data")] = Path("demo-data"),
     seed: Annotated[int, typer.Option()] = 42,
 ) -> None:
     """Generate sample data for 2020Q1..2021Q4 in a fresh home, backfill it, show the national trend."""
     if home.exists():
         shutil.rmtree(home)
+    # The demo prints its own summary; Prefect's per-task lines would bury it.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ["COSTTRENDS_HOME"] = str(home.resolve())
     started = time.perf_counter()
     generate(start="2020Q1", end="2021Q4", seed=seed, scale="demo")
-    from flows.backfill import backfill as backfill_flow
     from costtrends.settings import get_settings
+    from flows.backfill import backfill as backfill_flow
 
     summaries = backfill_flow("2020Q1", "2021Q4")
     _print_summaries(summaries)
@@ -175,41 +172,20 @@ def status() -> None:
         console.print(f"no warehouse yet at {settings.warehouse}")
         raise typer.Exit(EXIT_FAILED)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        rows = con.execute(
-            """
-            with latest as (
-                select f.* from meta.ingested_files f
-                join meta.partitions p on p.run_id = f.run_id and p.source = f.source and p.quarter = f.quarter
-            ),
-            checks as (
-                select v.quarter, v.source,
-                       string_agg(distinct v.expectation || ' (' || v.unexpected_count || ')', ', ')
-                           filter (where not v.success) as failed
-                from meta.validation_results v
-                join meta.partitions p on p.run_id = v.run_id and p.source = v.source and p.quarter = v.quarter
-                group by all
-            )
-            select l.quarter, l.source, count(*) as files, sum(rows_read), sum(rows_loaded),
-                   sum(rows_quarantined), count(*) filter (where status = 'rejected'), any_value(c.failed)
-            from latest l left join checks c using (quarter, source)
-            group by all order by l.quarter, l.source
-            """
-        ).fetchall()
-    table = Table(title=f"Warehouse {settings.warehouse}")
-    for column in (
-        "quarter",
-        "source",
-        "files",
-        "read",
-        "loaded",
-        "quarantined",
-        "rejected files",
-        "failed checks",
-    ):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v or "") for v in row])
+        loaded = con.execute(sql("sql/select_status_files")).fetchall()
+        failed = con.execute(sql("sql/select_status_checks")).fetchall()
+    table = Table(title=f"Loaded partitions in {settings.warehouse}")
+    for column in ("quarter", "source", "files", "rejected files", "read", "loaded", "quarantined"):
+        table.add_column(column, justify="left" if column in ("quarter", "source") else "right")
+    for row in loaded:
+        table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
     console.print(table)
+    checks = Table(title="Checks that failed (rows)")
+    for column in ("quarter", "source", "check", "severity", "rows"):
+        checks.add_column(column, justify="right" if column == "rows" else "left")
+    for row in failed:
+        checks.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
+    console.print(checks)
 
 
 @app.command()

@@ -466,25 +466,18 @@ def _person(rng: np.random.Generator, domain: str) -> dict[str, str]:
     }
 
 
-def _answers(
-    rng: np.random.Generator, q: Quarter, population: int, *, complete: bool = False
-) -> Row:
+def _answers(rng: np.random.Generator, q: Quarter, population: int, *, complete: bool = False) -> Row:
     """FTE, home-work shares and the six amounts of one response."""
     sigma = _respondent_spread(population)
     level = (
-        _DIGITAL_EUR_PER_INHABITANT
-        * _digital_trend(q)
-        * population
-        * rng.lognormal(-(sigma**2) / 2, sigma)
+        _DIGITAL_EUR_PER_INHABITANT * _digital_trend(q) * population * rng.lognormal(-(sigma**2) / 2, sigma)
     )
     shares = rng.dirichlet([20 * s for s in _DIGITAL_SHARES.values()])
     amounts = level * shares
     savings = min(level * _savings_ratio(q) * rng.lognormal(-0.08, 0.4), 0.9 * level)
     round_to = 100 if rng.random() < 0.3 else 1
     values = [*amounts, savings]
-    row: Row = {
-        col: float(round(v / round_to) * round_to) for col, v in zip(_AMOUNTS, values, strict=True)
-    }
+    row: Row = {col: float(round(v / round_to) * round_to) for col, v in zip(_AMOUNTS, values, strict=True)}
     row["fte"] = round(max(25.0, population * 0.0075 * rng.lognormal(0, 0.25)), 1)
     now_mean = _by_quarter(q, _REMOTE_NOW, _REMOTE_NOW_LATER, _REMOTE_NOW_BEFORE)
     expected_mean = _by_quarter(q, _REMOTE_EXPECTED, _REMOTE_EXPECTED_LATER, 10)
@@ -498,9 +491,7 @@ def _answers(
     return row
 
 
-def _respondent_row(
-    rng: np.random.Generator, q: Quarter, m: _Municipality, wave: _Wave, offset: int
-) -> Row:
+def _respondent_row(rng: np.random.Generator, q: Quarter, m: _Municipality, wave: _Wave, offset: int) -> Row:
     styles, chances = zip(*wave.municipality_styles, strict=True)
     style = styles[rng.choice(len(styles), p=chances)]
     row: Row = {

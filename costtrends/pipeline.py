@@ -14,10 +14,10 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-from expectations.gate import Outcome, validate_frame
-from expectations.suites import budget_suite, survey_suite
 
 from costtrends import __version__
+from expectations.gate import Outcome, validate_frame
+from expectations.suites import budget_suite, survey_suite
 from transforms import budget as budget_tf
 from transforms import estimate as estimate_tf
 from transforms import reference as reference_tf
@@ -25,7 +25,7 @@ from transforms import survey as survey_tf
 from transforms.quarter import Quarter
 from transforms.readers import SUPPORTED_SUFFIXES, FileRejected, read_landing_file, sha256_of
 from transforms.schema import BUDGET_REQUIRED, SURVEY_REQUIRED
-from warehouse.db import sql, transaction
+from warehouse.db import scalar, sql, transaction
 from warehouse.seeds import Reference
 
 SOURCES = ("survey", "budget")
@@ -91,9 +91,7 @@ def landing_files(landing: Path, source: str, quarter: Quarter) -> list[Path]:
     )
 
 
-def ingest_batch(
-    landing: Path, source: str, quarter: Quarter, run_id: str, ref: Reference
-) -> Batch:
+def ingest_batch(landing: Path, source: str, quarter: Quarter, run_id: str, ref: Reference) -> Batch:
     """Read every landing file of the quarter; a file that cannot be read is rejected whole."""
     reports: list[FileReport] = []
     frames: list[pl.DataFrame] = []
@@ -142,9 +140,7 @@ def ingest_batch(
     raw = raw.with_row_index("row_id").with_columns(
         pl.col("row_id").cast(pl.Int64), pl.lit(run_id).alias("run_id")
     )
-    value_columns = [
-        c for c in raw.columns if c not in ("row_id", "source_file", "source_row", "run_id")
-    ]
+    value_columns = [c for c in raw.columns if c not in ("row_id", "source_file", "source_row", "run_id")]
     staged = _standardize(source, raw, quarter, ref, decimals)
     raw_rows = raw.select(
         pl.lit(str(quarter)).alias("quarter"),
@@ -253,9 +249,7 @@ def validate_batch(batch: Batch, ref: Reference, *, workdir: Path | None = None)
 def _taakvelden_for_year(taakvelden: pl.DataFrame, year: int) -> list[str]:
     first = pl.col("first_year").cast(pl.Int32, strict=False)
     last = pl.col("last_year").cast(pl.Int32, strict=False)
-    valid = taakvelden.filter(
-        (first.is_null() | (first <= year)) & (last.is_null() | (last >= year))
-    )
+    valid = taakvelden.filter((first.is_null() | (first <= year)) & (last.is_null() | (last >= year)))
     return valid["code"].to_list()
 
 
@@ -410,9 +404,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, core: dict[str, pl.
             _insert(con, table, core[table])
         _insert(con, "meta.ingested_files", files)
         _insert(con, "meta.validation_results", results)
-        con.execute(
-            "delete from meta.partitions where source = ? and quarter = ?", [batch.source, q]
-        )
+        con.execute("delete from meta.partitions where source = ? and quarter = ?", [batch.source, q])
         con.execute(
             "insert into meta.partitions values (?, ?, ?, ?, ?, ?)",
             [batch.source, q, batch.run_id, now, batch.source_hashes, code_version()],
@@ -447,35 +439,30 @@ def affected_quarters(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> tuple
     The quarter itself, the next (QoQ), +4 (YoY), the rolling window (+3) and the
     cumulative tail: everything from the quarter to the last quarter loaded.
     """
-    last = con.execute("select max(quarter_index) from core.dim_quarter").fetchone()
-    last_index = last[0] if last and last[0] is not None else quarter.index
+    last = scalar(con, "select max(quarter_index) from core.dim_quarter")
+    last_index = int(last) if last is not None else quarter.index
     return quarter.index, max(last_index, quarter.index)
 
 
-def refresh_marts(
-    con: duckdb.DuckDBPyConnection, window: tuple[int, int], ref: Reference
-) -> dict[str, int]:
+def refresh_marts(con: duckdb.DuckDBPyConnection, window: tuple[int, int], ref: Reference) -> dict[str, int]:
     """Recompute the marts' rows for quarters in `window` (delete + insert, one transaction)."""
     low, high = window
     changed: dict[str, int] = {}
     with transaction(con):
         con.execute(sql("sql/create_core_views"))
-        in_window = (
-            "quarter in (select quarter from core.dim_quarter where quarter_index between ? and ?)"
-        )
+        in_window = "quarter in (select quarter from core.dim_quarter where quarter_index between ? and ?)"
         for mart in MARTS:
             model = sql(f"marts/{mart}")
-            con.execute(
-                f"create table if not exists marts.{mart} as select * from ({model}) where false"
-            )
+            con.execute(f"create table if not exists marts.{mart} as select * from ({model}) where false")
             con.execute(f"delete from marts.{mart} where {in_window}", [low, high])
             con.execute(
-                f"insert into marts.{mart} select * from ({model}) where {in_window} order by {MART_KEYS[mart]}",
+                f"insert into marts.{mart} select * from ({model}) "
+                f"where {in_window} order by {MART_KEYS[mart]}",
                 [low, high],
             )
-            changed[mart] = con.execute(
-                f"select count(*) from marts.{mart} where {in_window}", [low, high]
-            ).fetchone()[0]
+            changed[mart] = int(
+                scalar(con, f"select count(*) from marts.{mart} where {in_window}", [low, high])
+            )
         estimate = national_estimate_frame(con, window)
         con.execute(f"delete from marts.national_estimate where {in_window}", [low, high])
         _insert(con, "marts.national_estimate", estimate)
@@ -483,11 +470,9 @@ def refresh_marts(
     return changed
 
 
-def national_estimate_frame(
-    con: duckdb.DuckDBPyConnection, window: tuple[int, int]
-) -> pl.DataFrame:
+def national_estimate_frame(con: duckdb.DuckDBPyConnection, window: tuple[int, int]) -> pl.DataFrame:
     """Inputs for the estimate (as reported, not on the boundary set), then the pure estimator."""
-    responses = con.execute(sql("sql/select_estimate_responses"), list(window)).pl()
-    frame = con.execute(sql("sql/select_estimate_frame"), list(window)).pl()
+    responses = con.sql(sql("sql/select_estimate_responses"), params=list(window)).pl()
+    frame = con.sql(sql("sql/select_estimate_frame"), params=list(window)).pl()
     frame = frame.with_columns(reference_tf.size_class(pl.col("population")).alias("size_class"))
     return estimate_tf.national_estimate(responses, frame)

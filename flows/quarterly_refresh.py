@@ -58,9 +58,7 @@ def prepare_reference(settings: Settings) -> Reference:
 
 
 @task(retries=2, retry_delay_seconds=5)
-def ingest(
-    settings: Settings, source: str, quarter: Quarter, run_id: str, ref: Reference
-) -> pipeline.Batch:
+def ingest(settings: Settings, source: str, quarter: Quarter, run_id: str, ref: Reference) -> pipeline.Batch:
     """Read one source's landing files for the quarter (retried: files may still be arriving)."""
     return pipeline.ingest_batch(settings.landing, source, quarter, run_id, ref)
 
@@ -111,14 +109,10 @@ def quarterly_refresh(quarter: str | None = None, publish_snapshot: bool = True)
     workdir = settings.home / "work" / run_id
     workdir.mkdir(parents=True, exist_ok=True)
     ref = prepare_reference(settings)
-    batches = [
-        validate(ingest(settings, s, q, run_id, ref), ref, workdir) for s in pipeline.SOURCES
-    ]
+    batches = [validate(ingest(settings, s, q, run_id, ref), ref, workdir) for s in pipeline.SOURCES]
     summary = RefreshSummary(str(q), run_id)
     summary.files = load(settings, batches)
-    summary.failed_checks = sorted(
-        {o.expectation for b in batches for o in b.outcomes if not o.success}
-    )
+    summary.failed_checks = sorted({o.expectation for b in batches for o in b.outcomes if not o.success})
     summary.marts_changed = refresh_marts(settings, q, ref)
     if publish_snapshot:
         summary.snapshot = str(publish(settings, run_id))

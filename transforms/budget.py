@@ -65,10 +65,7 @@ def standardize_budget(
         "source_file",
         "source_row",
         "run_id",
-        *[
-            _text(raw, c)
-            for c in ("municipality", "period", "year", "quarter", "taakveld", "categorie")
-        ],
+        *[_text(raw, c) for c in ("municipality", "period", "year", "quarter", "taakveld", "categorie")],
         *[_text(raw, c) for c in ("kind", "lasten", "baten", "unit")],
     )
     matched = match_municipalities(
@@ -101,9 +98,7 @@ def standardize_budget(
     factor = pl.when(pl.col("in_thousands")).then(pl.lit(1000)).otherwise(pl.lit(1))
     amount_ok = ("ok", "not_answered")
     issues = [
-        pl.when(~pl.col(f"{c}_p").struct.field("status").is_in(amount_ok)).then(
-            pl.lit(f"parse:{c}")
-        )
+        pl.when(~pl.col(f"{c}_p").struct.field("status").is_in(amount_ok)).then(pl.lit(f"parse:{c}"))
         for c in ("lasten", "baten")
     ]
     issues.append(

@@ -54,17 +54,11 @@ def national_estimate(responses: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFr
     strata = frame.group_by("quarter", "size_class").agg(
         pl.len().alias("M"), pl.col("population").sum().cast(pl.Float64).alias("X")
     )
-    totals = frame.group_by("quarter").agg(
-        pl.col("population").sum().cast(pl.Float64).alias("X_total")
-    )
+    totals = frame.group_by("quarter").agg(pl.col("population").sum().cast(pl.Float64).alias("X_total"))
     rows = []
-    for (quarter, category), group in joined.group_by(
-        "quarter", "cost_category", maintain_order=True
-    ):
+    for (quarter, category), group in joined.group_by("quarter", "cost_category", maintain_order=True):
         rows.append(
-            _estimate_one(
-                str(quarter), str(category), group, strata.filter(pl.col("quarter") == quarter)
-            )
+            _estimate_one(str(quarter), str(category), group, strata.filter(pl.col("quarter") == quarter))
         )
     schema = {
         "quarter": pl.Utf8,
@@ -88,10 +82,7 @@ def national_estimate(responses: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFr
             "cost_category",
             "respondents",
             "population_coverage_pct",
-            *[
-                pl.col(c).round(2)
-                for c in ("estimate_eur", "estimate_low_eur", "estimate_high_eur")
-            ],
+            *[pl.col(c).round(2) for c in ("estimate_eur", "estimate_low_eur", "estimate_high_eur")],
         )
         .sort("quarter", "cost_category")
     )

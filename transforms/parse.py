@@ -272,9 +272,7 @@ def parse_percent(expr: pl.Expr) -> pl.Expr:
         .struct.with_fields(
             answer=_answer_status(_f("text")),
             has_sign=_f("text").str.contains(_PERCENT_SIGN),
-            number=_canonical_number(
-                _join_sign(_f("text").str.replace_all(_PERCENT_SIGN, " ")), "auto"
-            ),
+            number=_canonical_number(_join_sign(_f("text").str.replace_all(_PERCENT_SIGN, " ")), "auto"),
         )
         .struct.with_fields(
             # Strictly between 0 and 1: no sign, no non-zero integer digit, a non-zero decimal.

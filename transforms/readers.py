@@ -58,9 +58,7 @@ def normalize_header(text: str) -> str:
 @cache
 def load_aliases(source: str) -> dict[str, str]:
     """alias → canonical column, from `mappings/<source>_columns.csv` (a data engineer edits it)."""
-    text = (
-        resources.files("transforms").joinpath(f"mappings/{source}_columns.csv").read_text("utf-8")
-    )
+    text = resources.files("transforms").joinpath(f"mappings/{source}_columns.csv").read_text("utf-8")
     rows = csv.DictReader(io.StringIO(text))
     return {normalize_header(row["alias"]): row["canonical"].strip() for row in rows}
 
@@ -68,9 +66,7 @@ def load_aliases(source: str) -> dict[str, str]:
 TEST_RESPONDENT_NAMES = frozenset({"test", "testrespondent", "test test", "tester", "preview"})
 
 
-def map_headers(
-    headers: list[str], source: str
-) -> tuple[dict[int, str], list[str], dict[int, str]]:
+def map_headers(headers: list[str], source: str) -> tuple[dict[int, str], list[str], dict[int, str]]:
     """Column position → canonical name; unknown headers; personal columns (dropped)."""
     aliases = load_aliases(source)
     mapping: dict[int, str] = {}
@@ -182,9 +178,7 @@ def read_xlsx_file(path: Path, source: str, *, sheet: str | int = 0) -> ReadResu
         raise FileRejected(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
     rows = [list(r) for r in raw.cast(pl.Utf8).iter_rows()]
     start = _header_row_index(rows, source)
-    frame, unknown, personal = _frame_from_rows(
-        path, rows[start:], first_row=start + 1, source=source
-    )
+    frame, unknown, personal = _frame_from_rows(path, rows[start:], first_row=start + 1, source=source)
     return ReadResult(path, frame, None, None, "auto", unknown, personal)
 
 
@@ -197,9 +191,7 @@ def read_parquet_file(path: Path, source: str) -> ReadResult:
     selected = [pl.col(table.columns[i]).cast(pl.Utf8).alias(name) for i, name in mapping.items()]
     for position, canonical in personal.items():
         if canonical == "respondent_name":
-            name = (
-                pl.col(table.columns[position]).cast(pl.Utf8).str.strip_chars().str.to_lowercase()
-            )
+            name = pl.col(table.columns[position]).cast(pl.Utf8).str.strip_chars().str.to_lowercase()
             selected.append(
                 pl.when(name.is_in(list(TEST_RESPONDENT_NAMES)))
                 .then(pl.lit("true"))

@@ -53,11 +53,7 @@ def merger_dim(mergers: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
         .select("old_code", "old_name", "new_code", "new_name", "effective_date", "share")
         .sort("old_code", "new_code")
     )
-    totals = (
-        out.group_by("old_code")
-        .agg(pl.col("share").sum())
-        .filter((pl.col("share") - 1.0).abs() > 1e-9)
-    )
+    totals = out.group_by("old_code").agg(pl.col("share").sum()).filter((pl.col("share") - 1.0).abs() > 1e-9)
     if totals.height:
         bad = ", ".join(f"{r['old_code']} ({r['share']:.4f})" for r in totals.iter_rows(named=True))
         raise ValueError(f"merger shares must sum to 1 per dissolved municipality: {bad}")
@@ -91,9 +87,7 @@ def boundary_map(
         return result
 
     codes = sorted(set(municipalities["municipality_code"]) | set(mergers["old_code"]))
-    rows = [
-        (code, target, share) for code in codes for target, share in sorted(resolve(code).items())
-    ]
+    rows = [(code, target, share) for code in codes for target, share in sorted(resolve(code).items())]
     return pl.DataFrame(
         rows,
         schema={"municipality_code": pl.Utf8, "boundary_code": pl.Utf8, "share": pl.Float64},
@@ -125,13 +119,7 @@ def boundary_population(population: pl.DataFrame, boundaries: pl.DataFrame) -> p
     return (
         population.join(boundaries, on="municipality_code", how="inner")
         .group_by("boundary_code", "year")
-        .agg(
-            (pl.col("population") * pl.col("share"))
-            .sum()
-            .round(0)
-            .cast(pl.Int64)
-            .alias("population")
-        )
+        .agg((pl.col("population") * pl.col("share")).sum().round(0).cast(pl.Int64).alias("population"))
         .sort("boundary_code", "year")
     )
 
@@ -148,10 +136,9 @@ def budget_category_map(
         categorieen.select(pl.col("code").cast(pl.Utf8).alias("categorie")), how="cross"
     )
     ranked = rules.with_columns(
-        (
-            (pl.col("taakveld") != "*").cast(pl.Int32) * 2
-            + (pl.col("categorie") != "*").cast(pl.Int32)
-        ).alias("specificity")
+        ((pl.col("taakveld") != "*").cast(pl.Int32) * 2 + (pl.col("categorie") != "*").cast(pl.Int32)).alias(
+            "specificity"
+        )
     )
     candidates = pairs.join(ranked, how="cross", suffix="_rule").filter(
         ((pl.col("taakveld_rule") == "*") | (pl.col("taakveld_rule") == pl.col("taakveld")))

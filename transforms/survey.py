@@ -52,10 +52,7 @@ def standardize_survey(
         "source_row",
         "run_id",
         *[_text(raw, c) for c in ("response_id", "submitted_at", "municipality", "period", "fte")],
-        *[
-            _text(raw, c)
-            for c in (*PERCENT_COLUMNS, *AMOUNT_COLUMNS, "is_preview", "respondent_is_test")
-        ],
+        *[_text(raw, c) for c in (*PERCENT_COLUMNS, *AMOUNT_COLUMNS, "is_preview", "respondent_is_test")],
     )
     matched = match_municipalities(
         text.select("row_id", "municipality"),
@@ -90,7 +87,9 @@ def standardize_survey(
     )
     issue_exprs.append(
         pl.when(
-            pl.col("fte").is_null() & (pl.col("fte_text").str.strip_chars().str.len_chars() > 0)
+            # FTE left open, n.v.t. or "weet niet" is unknown, not wrong; unreadable text is.
+            pl.col("fte").is_null()
+            & parse_amount(pl.col("fte_text")).struct.field("status").is_in(["invalid", "range"])
         ).then(pl.lit("parse:fte"))
     )
     typed = typed.with_columns(text.get_column("fte").alias("fte_text"))
@@ -176,9 +175,7 @@ def costs_to_long(responses: pl.DataFrame) -> pl.DataFrame:
     return (
         values.join(statuses, on=["response_id", "cost_category"], how="left")
         .with_columns(pl.col("cost_category").str.strip_suffix("_eur"))
-        .with_columns(
-            pl.col("cost_category").replace_strict(order, return_dtype=pl.Int32).alias("_o")
-        )
+        .with_columns(pl.col("cost_category").replace_strict(order, return_dtype=pl.Int32).alias("_o"))
         .sort("municipality_code", "_o")
         .select(
             "quarter",

@@ -41,3 +41,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("rollback")
         raise
     con.execute("commit")
+
+
+def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> object:
+    """The first value of the first row; reads the whole result so the connection is free again."""
+    rows = con.execute(query, params or []).fetchall()
+    return rows[0][0] if rows else None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import sql
+from warehouse.db import scalar, sql
 
 SNAPSHOT_TABLES = {
     "marts.cost_trend_quarterly": "municipality_code, quarter, cost_category",
@@ -52,22 +52,19 @@ def publish_snapshot(
     published_dir.mkdir(parents=True, exist_ok=True)
     target = published_dir / "costtrends.duckdb"
     tmp = published_dir / f".costtrends-{uuid.uuid4().hex}.duckdb.tmp"
-    quarters = con.execute(
-        "select min(quarter), max(quarter), count(*) from core.dim_quarter"
-    ).fetchone()
-    main = con.execute("select current_database()").fetchone()[0]
+    quarters = con.execute("select min(quarter), max(quarter), count(*) from core.dim_quarter").fetchall()[0]
+    main = scalar(con, "select current_database()")
     try:
         con.execute(f"attach {_quoted(tmp)} as snapshot (storage_version '{storage_version}')")
         try:
             for schema in ("marts", "core", "meta"):
                 con.execute(f"create schema snapshot.{schema}")
             for table, keys in SNAPSHOT_TABLES.items():
-                con.execute(
-                    f"create table snapshot.{table} as select * from {table} order by {keys}"
-                )
+                con.execute(f"create table snapshot.{table} as select * from {table} order by {keys}")
             con.execute(
-                "create table snapshot.meta.snapshot as select ? as first_quarter, ? as last_quarter, "
-                "cast(? as integer) as quarters, cast(? as timestamp) as built_at, ? as source_run",
+                "create table snapshot.meta.snapshot as select ? as first_quarter, "
+                "? as last_quarter, cast(? as integer) as quarters, "
+                "cast(? as timestamp) as built_at, ? as source_run",
                 [
                     quarters[0],
                     quarters[1],
@@ -79,7 +76,7 @@ def publish_snapshot(
             con.execute("use snapshot")
             con.execute(sql("sql/comment_snapshot"))
         finally:
-            con.execute(f"use {main}")
+            con.execute(f'use "{main}"')
             con.execute("detach snapshot")
         _fsync(tmp)
         os.replace(tmp, target)
@@ -99,7 +96,5 @@ def write_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
             continue
         name = table.split(".", 1)[1]
         tmp = folder / f".{name}-{uuid.uuid4().hex}.parquet.tmp"
-        con.execute(
-            f"copy (select * from {table} order by {keys}) to {_quoted(tmp)} (format parquet)"
-        )
+        con.execute(f"copy (select * from {table} order by {keys}) to {_quoted(tmp)} (format parquet)")
         os.replace(tmp, folder / f"{name}.parquet")

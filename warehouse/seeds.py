@@ -32,9 +32,7 @@ def _read(name: str, seeds_dir: Path) -> pl.DataFrame:
     return pl.read_csv(seeds_dir / name, infer_schema=False)
 
 
-def read_reference(
-    seeds_dir: Path = SEEDS_DIR, *, boundary_date: dt.date | None = None
-) -> Reference:
+def read_reference(seeds_dir: Path = SEEDS_DIR, *, boundary_date: dt.date | None = None) -> Reference:
     register = _read("municipalities.csv", seeds_dir)
     register = register.with_columns(
         pl.col(c).cast(pl.Int64) for c in register.columns if c.startswith("population_")

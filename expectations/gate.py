@@ -1,0 +1,307 @@
+"""Run a suite on a DuckDB table and split the outcome into failing rows, warnings and batch errors.
+
+GX decides what passes: it validates the whole table with its SQL engine and reports, per
+check, success, element and unexpected counts, and the SQL that selects the unexpected
+rows. GX's SQL engine returns at most ``partial_unexpected_count`` row ids itself (even
+with result format COMPLETE), so the gate runs that SQL in DuckDB to read the ids of every
+unexpected row, as Arrow, and checks their number against GX's unexpected count. Memory
+is bounded by the number of failing rows, never by the size of the table.
+
+Safe to call repeatedly and from several threads at once: each call builds its own
+ephemeral GX context, datasource and engine, and closes the engine before returning.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import great_expectations as gx
+import polars as pl
+import sqlalchemy as sa
+
+from expectations.gx_duckdb import (
+    DuckDBExecutionEngine,
+    add_duckdb_datasource,
+    close_duckdb_datasource,
+    duckdb_engine_of,
+    ephemeral_context,
+)
+from expectations.suites import Check, Suite
+
+ROW_SCHEMA: dict[str, pl.DataType] = {"row_id": pl.Int64(), "reasons": pl.List(pl.Utf8())}
+
+# How many unexpected values GX samples per check; the gate reads none of them.
+_SAMPLE_SIZE = 20
+# One bit per check in a DuckDB UBIGINT mask.
+_MAX_FLAGGING_CHECKS = 64
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one check went on one batch.
+
+    For a batch-level check, element_count is the table's row count and unexpected_count 0.
+    """
+
+    suite: str
+    expectation: str
+    severity: str
+    success: bool
+    element_count: int
+    unexpected_count: int
+
+
+@dataclass
+class GateResult:
+    """What the gate found in one batch.
+
+    row_failures / row_warnings: one row per failing row id, with the sorted names of the
+    error (resp. warning) checks it failed; columns row_id Int64, reasons List(Utf8).
+    batch_errors: one message per failed batch-level error check and per check that could
+    not run (a missing column, say); any message rejects the whole batch.
+    """
+
+    row_failures: pl.DataFrame
+    row_warnings: pl.DataFrame
+    outcomes: list[Outcome]
+    batch_errors: list[str]
+
+
+def validate_table(
+    database: Path,
+    table: str,
+    suite: Suite,
+    *,
+    id_column: str = "row_id",
+    read_only: bool = True,
+) -> GateResult:
+    """Validate `table` (``name`` or ``schema.name``) in the DuckDB file `database`.
+
+    The file is opened read-only unless `read_only` is False (see `add_duckdb_datasource`)
+    and closed again before this returns, so the caller can open it for writing right after.
+    """
+    context = ephemeral_context()
+    datasource = add_duckdb_datasource(context, name="staging", database=database, read_only=read_only)
+    try:
+        engine = duckdb_engine_of(datasource)
+        asset = datasource.add_table_asset(name=table, table_name=table)
+        if id_column not in _column_names(engine, table):
+            return GateResult(
+                row_failures=_empty_rows(),
+                row_warnings=_empty_rows(),
+                outcomes=[],
+                batch_errors=[f"required column {id_column!r} is missing: rows cannot be identified"],
+            )
+        batch = asset.add_batch_definition_whole_table("whole_table").get_batch()
+        results = _run_suite(batch, suite, id_column=id_column)
+        row_count = _row_count(engine, table)
+        return _gate_result(engine, table, suite, results, id_column, row_count)
+    finally:
+        close_duckdb_datasource(datasource)
+
+
+def validate_frame(
+    frame: pl.DataFrame,
+    suite: Suite,
+    *,
+    id_column: str = "row_id",
+    workdir: Path | None = None,
+) -> GateResult:
+    """Validate an in-memory frame: write it to a temporary DuckDB file, then `validate_table`.
+
+    The temporary file lives in `workdir` (default: the system's temp dir) and is removed
+    afterwards.
+    """
+    with tempfile.TemporaryDirectory(prefix="costtrends-gate-", dir=workdir) as tmp:
+        database = Path(tmp) / "batch.duckdb"
+        with duckdb.connect(str(database)) as connection:
+            connection.register("frame", frame.to_arrow())
+            connection.execute("create table batch as select * from frame")
+        return validate_table(database, "batch", suite, id_column=id_column)
+
+
+def _run_suite(batch: Any, suite: Suite, *, id_column: str) -> dict[str, Any]:
+    """Validate every check on the batch in one GX run; results keyed by check name."""
+    expectations = []
+    for check in suite.checks:
+        # A copy: GX attaches ids and suite state to the expectations it validates, and the
+        # same Suite may be validated by several threads at once.
+        expectation = check.expectation.copy(deep=True)
+        expectation.meta = {**(expectation.meta or {}), "check": check.name}
+        expectations.append(expectation)
+    gx_suite = gx.ExpectationSuite(name=suite.name, expectations=expectations)
+    result = batch.validate(
+        gx_suite,
+        result_format={
+            # BASIC plus the unexpected-rows query is all the gate reads: COMPLETE adds
+            # lists GX's SQL engine caps anyway, one of them read without a LIMIT.
+            "result_format": "BASIC",
+            "unexpected_index_column_names": [id_column],
+            "return_unexpected_index_query": True,
+            "partial_unexpected_count": _SAMPLE_SIZE,
+        },
+    )
+    return {r.expectation_config.meta["check"]: r for r in result.results}
+
+
+def _gate_result(
+    engine: DuckDBExecutionEngine,
+    table: str,
+    suite: Suite,
+    results: dict[str, Any],
+    id_column: str,
+    row_count: int,
+) -> GateResult:
+    outcomes: list[Outcome] = []
+    batch_errors: list[str] = []
+    flagged: dict[str, list[tuple[Check, str, int]]] = {"error": [], "warning": []}
+    for check in suite.checks:
+        result = results[check.name]
+        error = _exception_message(result.exception_info)
+        if error is not None:
+            batch_errors.append(f"{check.name}: could not be checked: {error}")
+            outcomes.append(_outcome(suite, check, False, row_count, 0))
+            continue
+        if not check.is_row_level:
+            if not result.success and check.severity == "error":
+                batch_errors.append(_batch_message(check, result.result))
+            outcomes.append(_outcome(suite, check, result.success, row_count, 0))
+            continue
+        if isinstance(check.expectation, gx.expectations.UnexpectedRowsExpectation):
+            element_count = row_count
+            unexpected_count = int(result.result.get("observed_value") or 0)
+            query = check.expectation.unexpected_rows_query.format(batch=_quoted_table(engine, table))
+        else:
+            # Both are None on an empty table.
+            element_count = int(result.result.get("element_count") or 0)
+            unexpected_count = int(result.result.get("unexpected_count") or 0)
+            query = result.result.get("unexpected_index_query")
+            if unexpected_count and not query:
+                raise RuntimeError(f"{check.name}: GX reported no query for its unexpected rows")
+        outcomes.append(_outcome(suite, check, result.success, element_count, unexpected_count))
+        if unexpected_count:
+            flagged[check.severity].append((check, query, unexpected_count))
+    return GateResult(
+        row_failures=_flagged_rows(engine, flagged["error"], id_column),
+        row_warnings=_flagged_rows(engine, flagged["warning"], id_column),
+        outcomes=outcomes,
+        batch_errors=batch_errors,
+    )
+
+
+def _flagged_rows(
+    engine: DuckDBExecutionEngine,
+    flagged: list[tuple[Check, str, int]],
+    id_column: str,
+) -> pl.DataFrame:
+    """One row per row id with the sorted names of the checks that flagged it.
+
+    Each check's unexpected rows come from the SQL GX reported for it; their count must
+    equal GX's unexpected count, or the gate and GX disagree about the data. DuckDB
+    aggregates one bit per check into a mask per row id, which costs a fraction of the
+    memory of aggregating lists of names when most rows of a large table fail; the masks
+    are then turned into names through the few distinct masks that occur.
+    """
+    if not flagged:
+        return _empty_rows()
+    if len(flagged) > _MAX_FLAGGING_CHECKS:
+        raise ValueError(f"at most {_MAX_FLAGGING_CHECKS} row-level checks per severity")
+    # Bits in name order, so reading a mask from its lowest bit gives sorted names.
+    flagged = sorted(flagged, key=lambda item: item[0].name)
+    names = [check.name for check, _, _ in flagged]
+    identifier = engine.engine.dialect.identifier_preparer.quote(id_column)
+    union = "\nunion all\n".join(
+        f"select {identifier} as row_id, cast(? as ubigint) as bit from ({_strip(query)}) as flagged_{i}"
+        for i, (_, query, _) in enumerate(flagged)
+    )
+    bits = [1 << i for i in range(len(flagged))]
+
+    counts = engine.fetch_frame(f"select bit, count(*) as n from ({union}) as flagged group by bit", bits)
+    found = dict(zip(counts["bit"].to_list(), counts["n"].to_list(), strict=True))
+    for bit, (check, _, expected) in zip(bits, flagged, strict=True):
+        if found.get(bit, 0) != expected:
+            raise RuntimeError(
+                f"{check.name}: GX counted {expected} unexpected rows, its query selects {found.get(bit, 0)}"
+            )
+
+    masks = engine.fetch_frame(
+        "select cast(row_id as bigint) as row_id, bit_or(bit) as mask"
+        f" from ({union}) as flagged group by row_id order by row_id",
+        bits,
+    )
+    distinct = masks["mask"].unique().to_list()
+    reasons = pl.DataFrame(
+        {
+            "mask": distinct,
+            "reasons": [[n for i, n in enumerate(names) if m >> i & 1] for m in distinct],
+        },
+        schema={"mask": masks["mask"].dtype, "reasons": pl.List(pl.Utf8())},
+    )
+    rows = masks.join(reasons, on="mask", how="left", maintain_order="left")
+    return rows.select(ROW_SCHEMA.keys()).cast(ROW_SCHEMA)  # type: ignore[arg-type]
+
+
+def _outcome(suite: Suite, check: Check, success: bool, element_count: int, unexpected_count: int) -> Outcome:
+    return Outcome(
+        suite=suite.name,
+        expectation=check.name,
+        severity=check.severity,
+        success=bool(success),
+        element_count=element_count,
+        unexpected_count=unexpected_count,
+    )
+
+
+def _batch_message(check: Check, result: dict[str, Any]) -> str:
+    missing = (result.get("details") or {}).get("mismatched", {}).get("missing")
+    if missing:
+        return f"{check.name} failed ({check.description}): missing {', '.join(sorted(missing))}"
+    return f"{check.name} failed ({check.description}): observed {result.get('observed_value')}"
+
+
+def _exception_message(exception_info: Any) -> str | None:
+    """The first exception GX caught for an expectation, or None when it ran.
+
+    GX reports either one ``{"raised_exception": ..., "exception_message": ...}`` or one
+    such dict per metric that failed.
+    """
+    if not exception_info:
+        return None
+    infos = [exception_info] if "raised_exception" in exception_info else exception_info.values()
+    for info in infos:
+        if isinstance(info, dict) and str(info.get("raised_exception")) == "True":
+            return str(info.get("exception_message"))
+    return None
+
+
+def _column_names(engine: DuckDBExecutionEngine, table: str) -> set[str]:
+    # A zero-row select rather than SQLAlchemy reflection, which duckdb-engine cannot do
+    # on this DuckDB version (it queries pg_catalog tables DuckDB lacks).
+    query = sa.select(sa.text("*")).select_from(_table_clause(table)).limit(0)
+    return set(engine.execute_query(query).keys())
+
+
+def _row_count(engine: DuckDBExecutionEngine, table: str) -> int:
+    query = sa.select(sa.func.count()).select_from(_table_clause(table))
+    return int(engine.execute_query(query).scalar() or 0)
+
+
+def _table_clause(table: str) -> sa.TableClause:
+    schema, _, name = table.rpartition(".")
+    return sa.table(name, schema=schema or None)
+
+
+def _quoted_table(engine: DuckDBExecutionEngine, table: str) -> str:
+    return engine.engine.dialect.identifier_preparer.format_table(_table_clause(table))
+
+
+def _strip(query: str) -> str:
+    return query.strip().rstrip(";").strip()
+
+
+def _empty_rows() -> pl.DataFrame:
+    return pl.DataFrame(schema=ROW_SCHEMA)

@@ -1,0 +1,142 @@
+"""Row builders for the gate tests: a valid staged row per source, changed one field at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+import pytest
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from expectations.suites import Suite, budget_suite, survey_suite  # noqa: E402
+
+AMOUNTS = (
+    "hardware_eur",
+    "software_licences_eur",
+    "ict_support_eur",
+    "security_eur",
+    "other_eur",
+    "office_savings_eur",
+)
+PERCENTS = ("remote_share_now_pct", "remote_share_expected_pct")
+VALID_CODES = ("GM0363", "GM0014", "GM0599")
+TAAKVELDEN = ("0.4", "0.1", "7.1")
+CATEGORIEEN = ("3.4.1", "4.3.1", "1.1")
+
+SURVEY_SCHEMA: dict[str, pl.DataType] = {
+    "row_id": pl.Int64(),
+    "source_file": pl.Utf8(),
+    "source_row": pl.Int64(),
+    "response_id": pl.Utf8(),
+    "submitted_at": pl.Datetime("us"),
+    "municipality": pl.Utf8(),
+    "municipality_code": pl.Utf8(),
+    "quarter": pl.Utf8(),
+    "period_quarter": pl.Utf8(),
+    "fte": pl.Float64(),
+    **{column: pl.Float64() for column in PERCENTS},
+    **{column: pl.Decimal(18, 2) for column in AMOUNTS},
+    "is_preview": pl.Boolean(),
+    "respondent_is_test": pl.Boolean(),
+}
+BUDGET_SCHEMA: dict[str, pl.DataType] = {
+    "row_id": pl.Int64(),
+    "source_file": pl.Utf8(),
+    "source_row": pl.Int64(),
+    "municipality": pl.Utf8(),
+    "municipality_code": pl.Utf8(),
+    "quarter": pl.Utf8(),
+    "period_quarter": pl.Utf8(),
+    "taakveld": pl.Utf8(),
+    "categorie": pl.Utf8(),
+    "kind": pl.Utf8(),
+    "lasten_eur": pl.Decimal(18, 2),
+    "baten_eur": pl.Decimal(18, 2),
+}
+
+
+def _survey_row(row_id: int) -> dict[str, Any]:
+    return {
+        "row_id": row_id,
+        "source_file": "enquete_2021Q1.csv",
+        "source_row": row_id + 1,
+        "response_id": f"R{row_id:04d}",
+        "submitted_at": dt.datetime(2021, 4, 12, 9, 30),
+        "municipality": "Amsterdam",
+        "municipality_code": "GM0363",
+        "quarter": "2021Q1",
+        "period_quarter": "2021Q1",
+        "fte": 15_000.5,
+        "remote_share_now_pct": 80.0,
+        "remote_share_expected_pct": 50.0,
+        **{column: Decimal("12345.67") for column in AMOUNTS},
+        "is_preview": False,
+        "respondent_is_test": False,
+    }
+
+
+def _budget_row(row_id: int) -> dict[str, Any]:
+    return {
+        "row_id": row_id,
+        "source_file": "iv3_2021Q1.csv",
+        "source_row": row_id + 1,
+        "municipality": "Amsterdam",
+        "municipality_code": "GM0363",
+        "quarter": "2021Q1",
+        "period_quarter": "2021Q1",
+        "taakveld": "0.4",
+        "categorie": "4.3.1",
+        "kind": "realisatie",
+        "lasten_eur": Decimal("1500000.00"),
+        "baten_eur": Decimal("0.00"),
+    }
+
+
+FrameBuilder = Callable[..., pl.DataFrame]
+
+
+def _builder(row: Callable[[int], dict[str, Any]], schema: dict[str, pl.DataType]) -> FrameBuilder:
+    def build(*changes: dict[str, Any]) -> pl.DataFrame:
+        """One valid row per argument (row_id 1, 2, ...), each with its changes applied."""
+        rows = [{**row(row_id), **change} for row_id, change in enumerate(changes, start=1)]
+        return pl.DataFrame(rows, schema=schema)
+
+    return build
+
+
+@pytest.fixture
+def survey_frame() -> FrameBuilder:
+    return _builder(_survey_row, SURVEY_SCHEMA)
+
+
+@pytest.fixture
+def budget_frame() -> FrameBuilder:
+    return _builder(_budget_row, BUDGET_SCHEMA)
+
+
+def _flagged(*rows: tuple[int, list[str]]) -> pl.DataFrame:
+    """The expected row_failures / row_warnings frame: (row_id, reasons) per row."""
+    return pl.DataFrame(
+        {"row_id": [r[0] for r in rows], "reasons": [r[1] for r in rows]},
+        schema={"row_id": pl.Int64(), "reasons": pl.List(pl.Utf8())},
+    )
+
+
+@pytest.fixture
+def flagged() -> Callable[..., pl.DataFrame]:
+    return _flagged
+
+
+@pytest.fixture(scope="session")
+def survey() -> Suite:
+    return survey_suite(valid_codes=VALID_CODES)
+
+
+@pytest.fixture(scope="session")
+def budget() -> Suite:
+    return budget_suite(valid_codes=VALID_CODES, taakvelden=TAAKVELDEN, categorieen=CATEGORIEEN)

@@ -1,0 +1,162 @@
+"""The gate: batch-level failures, every failing row id, file handling and concurrency."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from great_expectations import expectations as gxe
+
+from expectations.gate import validate_frame, validate_table
+from expectations.suites import Check, Suite
+
+
+def _write(database: Path, table: str, frame: pl.DataFrame) -> None:
+    with duckdb.connect(str(database)) as connection:
+        schema, _, _ = table.rpartition(".")
+        if schema:
+            connection.execute(f"create schema if not exists {schema}")
+        connection.register("frame", frame.to_arrow())
+        connection.execute(f"create table {table} as select * from frame")
+
+
+def test_empty_table_is_a_batch_error(survey, survey_frame, flagged) -> None:
+    result = validate_frame(survey_frame({}).clear(), survey)
+
+    assert result.batch_errors == [
+        "row_count_positive failed (the file has at least one row): observed 0"
+    ]
+    assert result.row_failures.equals(flagged())
+    row_count = next(o for o in result.outcomes if o.expectation == "row_count_positive")
+    assert (row_count.success, row_count.element_count) == (False, 0)
+
+
+def test_missing_column_rejects_the_batch_naming_the_column(survey, survey_frame, flagged) -> None:
+    result = validate_frame(survey_frame({}, {"fte": -1.0}).drop("fte"), survey)
+
+    assert result.batch_errors == [
+        "columns_present failed (the table has every column the checks read): missing fte",
+        'fte_positive: could not be checked: Error: The column "fte" in BatchData does not exist.',
+    ]
+    assert result.row_failures.equals(flagged())
+    fte = next(o for o in result.outcomes if o.expectation == "fte_positive")
+    assert not fte.success
+
+
+def test_missing_id_column_is_a_batch_error(survey, survey_frame) -> None:
+    result = validate_frame(survey_frame({}).rename({"row_id": "id"}), survey)
+
+    assert result.batch_errors == ["required column 'row_id' is missing: rows cannot be identified"]
+    assert result.outcomes == []
+
+
+def test_other_id_column_names_the_rows(survey, survey_frame, flagged) -> None:
+    frame = survey_frame({}, {"municipality_code": None}).with_columns(
+        line=pl.Series([10, 20], dtype=pl.Int64)
+    )
+
+    result = validate_frame(frame, survey, id_column="line")
+
+    assert result.row_failures.equals(flagged((20, ["municipality_known"])))
+
+
+def test_every_failing_row_id_is_returned_not_only_gx_sample(survey, survey_frame) -> None:
+    # GX itself returns at most 20 ids of a column check and 200 rows of a SQL check.
+    changes = [{"municipality_code": None}] * 250 + [{"is_preview": True}] * 250 + [{}] * 10
+    result = validate_frame(survey_frame(*changes), survey)
+
+    assert result.row_failures["row_id"].to_list() == list(range(1, 501))
+    counts = {o.expectation: o.unexpected_count for o in result.outcomes}
+    assert (counts["municipality_known"], counts["not_a_test_response"]) == (250, 250)
+
+
+def test_schema_qualified_table(tmp_path, budget, budget_frame, flagged) -> None:
+    # Not staging.duckdb: DuckDB names the catalog after the file, and a catalog and a
+    # schema both called staging make `staging.x` ambiguous.
+    database = tmp_path / "warehouse.duckdb"
+    _write(database, "staging.stg_budget__lines", budget_frame({}, {"kind": "prognose"}))
+
+    result = validate_table(database, "staging.stg_budget__lines", budget)
+
+    assert result.row_failures.equals(flagged((2, ["kind_known"])))
+
+
+def test_file_can_be_opened_for_writing_right_after(tmp_path, budget, budget_frame) -> None:
+    database = tmp_path / "batch.duckdb"
+    _write(database, "budget", budget_frame({}))
+
+    validate_table(database, "budget", budget)
+
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("delete from budget")
+
+
+def test_failure_inside_gx_still_releases_the_file(tmp_path, budget, budget_frame) -> None:
+    database = tmp_path / "batch.duckdb"
+    _write(database, "budget", budget_frame({}))
+
+    with pytest.raises(Exception, match="no_such_table"):
+        validate_table(database, "no_such_table", budget)
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("delete from budget")
+
+
+def test_two_threads_validate_different_files_at_once(tmp_path, budget, budget_frame) -> None:
+    expected = {}
+    for n in range(2):
+        changes = [{}] * 30 + [{"taakveld": "9.9"}] * (n + 3) + [{"lasten_eur": None}] * 2
+        _write(tmp_path / f"q{n}.duckdb", "budget", budget_frame(*changes))
+        expected[n] = (n + 3, 2, list(range(31, 31 + n + 3 + 2)))
+    found: dict[int, list[tuple[int, int, list[int]]]] = {0: [], 1: []}
+
+    def validate(n: int) -> None:
+        for _ in range(3):
+            result = validate_table(tmp_path / f"q{n}.duckdb", "budget", budget)
+            counts = {o.expectation: o.unexpected_count for o in result.outcomes}
+            found[n].append(
+                (
+                    counts["taakveld_known"],
+                    counts["amount_present:lasten_eur"],
+                    result.row_failures["row_id"].to_list(),
+                )
+            )
+
+    threads = [threading.Thread(target=validate, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert found == {n: [expected[n]] * 3 for n in range(2)}
+
+
+def test_failing_warning_level_batch_check_is_not_a_batch_error(tmp_path) -> None:
+    suite = Suite(
+        "tiny",
+        (
+            Check(
+                "enough_rows",
+                "warning",
+                gxe.ExpectTableRowCountToBeBetween(min_value=100),
+                "a usual file has at least 100 rows",
+            ),
+        ),
+    )
+    frame = pl.DataFrame({"row_id": [1], "amount": [Decimal("1.00")]})
+
+    result = validate_frame(frame, suite, workdir=tmp_path)
+
+    assert result.batch_errors == []
+    assert [(o.expectation, o.success, o.element_count) for o in result.outcomes] == [
+        ("enough_rows", False, 1)
+    ]
+
+
+def test_duplicate_check_names_are_refused() -> None:
+    check = Check("x", "error", gxe.ExpectColumnValuesToNotBeNull(column="a"), "a is filled")
+    with pytest.raises(ValueError, match="duplicate check names: \\['x'\\]"):
+        Suite("s", (check, check))
