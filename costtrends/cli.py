@@ -33,8 +33,8 @@ def _quarter(text: str) -> Quarter:
 
 def _print_summaries(summaries: list) -> int:
     table = Table(title="Refresh summary")
-    for column in ("quarter", "files", "rows read", "loaded", "quarantined", "status"):
-        table.add_column(column, justify="right" if column not in ("quarter", "status") else "left")
+    for column in ("quarter", "files", "rows read", "loaded", "quarantined", "status", "why"):
+        table.add_column(column, justify="left" if column in ("quarter", "status", "why") else "right")
     for s in summaries:
         table.add_row(
             s.quarter,
@@ -43,13 +43,50 @@ def _print_summaries(summaries: list) -> int:
             f"{s.rows_loaded:,}",
             f"{s.rows_quarantined:,}",
             s.status,
+            s.error or s.reason or "unchanged",
         )
     console.print(table)
+    counts = {status: sum(s.status == status for s in summaries) for status in ("clean", "partial")}
+    skipped = sum(s.status == "skipped" for s in summaries)
+    read, loaded = sum(s.rows_read for s in summaries), sum(s.rows_loaded for s in summaries)
+    console.print(
+        f"{len(summaries)} quarters: {counts['clean'] + counts['partial']} refreshed "
+        f"({counts['partial']} partial), {skipped} skipped as unchanged; rows read {read:,}, "
+        f"loaded {loaded:,}, quarantined {sum(s.rows_quarantined for s in summaries):,}"
+    )
     for s in summaries:
         for f in s.files:
             if f.status == "rejected":
                 console.print(f"[red]rejected[/red] {f.source}/{s.quarter}/{f.file_name}: {f.message}")
-    return EXIT_PARTIAL if any(s.status != "clean" for s in summaries) else EXIT_CLEAN
+    for s in summaries:
+        if getattr(s, "docs", None):
+            console.print(f"validation {s.quarter}: {s.docs}")
+    if any(s.status in ("failed", "not reached") for s in summaries):
+        return EXIT_FAILED
+    return EXIT_PARTIAL if any(s.status == "partial" for s in summaries) else EXIT_CLEAN
+
+
+def _refresh(call: object) -> object:
+    """Run a flow under the stage bars; a failed run or a busy warehouse exits 1 with its message."""
+    from costtrends.locking import WarehouseBusy
+    from costtrends.progress import StageBars
+    from flows.quarterly_refresh import RefreshFailed
+
+    started = time.perf_counter()
+    try:
+        with StageBars(console).shown():
+            result = call()  # type: ignore[operator]
+    except (RefreshFailed, WarehouseBusy) as exc:
+        console.print(f"[red]failed[/red]: {exc}")
+        raise typer.Exit(EXIT_FAILED) from exc
+    console.print(f"took {time.perf_counter() - started:.1f} s")
+    return result
+
+
+def _quiet_prefect() -> None:
+    # The bars and the summary say what happens; Prefect's per-task lines would bury them.
+    # Its warnings, such as waiting for another writer, still show.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 @app.command()
@@ -77,12 +114,13 @@ def run(
         str | None, typer.Option(help="Quarter to refresh; default: the last finished one")
     ] = None,
 ) -> None:
-    """Refresh one quarter: ingest, validate, transform, load, marts, snapshot."""
+    """Refresh one quarter (and any loaded quarter whose files changed since): load, marts, snapshot."""
+    _quiet_prefect()
     from flows.quarterly_refresh import quarterly_refresh
 
     q = _quarter(quarter) if quarter else Quarter.last_finished()
-    summary = quarterly_refresh(str(q))
-    code = _print_summaries([summary])
+    summary = _refresh(lambda: quarterly_refresh(str(q)))
+    code = _print_summaries(sorted([summary, *summary.also_refreshed], key=lambda s: s.quarter))
     console.print(f"snapshot: {summary.snapshot}")
     raise typer.Exit(code)
 
@@ -91,43 +129,65 @@ def run(
 def backfill(
     start: Annotated[str, typer.Option("--from", help="First quarter")],
     end: Annotated[str, typer.Option("--to", help="Last quarter")],
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Quarters prepared at once; default: COSTTRENDS_CONCURRENCY")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Redo quarters whose files and code are unchanged too")] = False,
 ) -> None:
-    """Refresh a range of quarters, oldest first, and publish once at the end."""
+    """Refresh a range of quarters: prepared concurrently, written in order, published once at the end.
+
+    Quarters loaded from the same files by the same code version are skipped unless --force;
+    a backfill that stopped at a quarter continues from it.
+    """
+    _quiet_prefect()
     from flows.backfill import backfill as backfill_flow
 
-    summaries = backfill_flow(str(_quarter(start)), str(_quarter(end)))
+    summaries = _refresh(
+        lambda: backfill_flow(str(_quarter(start)), str(_quarter(end)), force=force, concurrency=concurrency)
+    )
     code = _print_summaries(summaries)
     if summaries:
         console.print(f"snapshot: {summaries[-1].snapshot}")
     raise typer.Exit(code)
 
 
+@app.command()
+def serve() -> None:
+    """Serve the quarterly schedule and on-demand backfills from this machine, until Ctrl+C.
+
+    quarterly-refresh runs at 06:00 Europe/Amsterdam on the 15th of January, April, July
+    and October for the last finished quarter; backfill runs when asked for, e.g.
+    `prefect deployment run backfill/backfill -p start=2020Q1 -p end=2021Q4`. Uses the
+    Prefect server PREFECT_API_URL names, or an embedded one. For a work pool on a
+    shared server, deploy prefect.yaml with `prefect deploy --all` instead.
+    """
+    from prefect import serve as prefect_serve
+
+    from flows.deployments import deployments
+
+    prefect_serve(*deployments())
+
+
 def national_trend_table(snapshot: Path) -> Table:
-    """The national estimate per quarter: digital extra total with its range, and savings."""
+    """National estimate per quarter, half year and year: digital extra total with its range, savings."""
     import duckdb
 
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        rows = con.execute(
-            """
-            select quarter,
-                   max(respondents),
-                   sum(estimate_eur) filter (where cost_category <> 'office_savings'),
-                   sum(estimate_low_eur) filter (where cost_category <> 'office_savings'),
-                   sum(estimate_high_eur) filter (where cost_category <> 'office_savings'),
-                   sum(estimate_eur) filter (where cost_category = 'office_savings')
-            from marts.national_estimate group by quarter order by quarter
-            """
-        ).fetchall()
+        rows = con.execute(sql("sql/select_national_trend")).fetchall()
     table = Table(title="National estimate: extra digital cost of working from home")
-    for column in ("quarter", "respondents", "estimate", "90% range", "office savings"):
+    for column in ("period", "respondents", "estimate", "90% range", "office savings"):
         table.add_column(column, justify="right")
-    for quarter, respondents, est, low, high, savings in rows:
+    full = {"quarter": 1, "half_year": 2, "year": 4}
+    for period, period_type, covered, respondents, est, low, high, savings in rows:
+        if covered < full[period_type]:
+            period = f"{period} ({covered} of {full[period_type]} quarters)"
         table.add_row(
-            quarter,
-            str(respondents),
+            period,
+            str(respondents) if respondents is not None else "",
             f"€{est / 1e6:,.2f}M",
-            f"€{low / 1e6:,.2f}M – €{high / 1e6:,.2f}M",
+            f"€{low / 1e6:,.2f}M – €{high / 1e6:,.2f}M" if low is not None and high is not None else "n/a",
             f"€{(savings or 0) / 1e6:,.2f}M",
+            end_section=period_type == "year",
         )
     return table
 
@@ -153,11 +213,34 @@ def demo(
     snapshot = get_settings().snapshot
     console.print(national_trend_table(snapshot))
     console.print(f"Snapshot: [bold]{snapshot}[/bold] (took {time.perf_counter() - started:.1f} s)")
+    from costtrends.report import REPORT_NAME, write_report
+
+    report_path = write_report(snapshot, get_settings().published / REPORT_NAME)
+    console.print(f"Report: [bold]{report_path}[/bold] (open it in a browser)")
     console.print(
         "Try: duckdb -readonly "
         f'{snapshot} "select quarter, cost_category, estimate_low_eur, estimate_eur, estimate_high_eur '
         'from marts.national_estimate order by quarter, cost_category"'
     )
+
+
+@app.command()
+def report(
+    out: Annotated[
+        Path | None, typer.Option(help="HTML file to write; default: report.html beside the snapshot")
+    ] = None,
+) -> None:
+    """Write the snapshot's report: one self-contained HTML file with charts, viewable offline."""
+    from costtrends.report import REPORT_NAME, write_report
+    from costtrends.settings import get_settings
+
+    settings = get_settings()
+    try:
+        path = write_report(settings.snapshot, out or settings.published / REPORT_NAME)
+    except FileNotFoundError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_FAILED) from exc
+    console.print(f"Report: {path}")
 
 
 @app.command()
@@ -180,47 +263,67 @@ def status() -> None:
     for row in loaded:
         table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
     console.print(table)
-    checks = Table(title="Checks that failed (rows)")
-    for column in ("quarter", "source", "check", "severity", "rows"):
-        checks.add_column(column, justify="right" if column == "rows" else "left")
-    for row in failed:
-        checks.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
-    console.print(checks)
+    titles = {
+        "error": "Errors: rows quarantined, or files rejected (rows 0)",
+        "warning": "Warnings: rows loaded and reported",
+    }
+    for severity, title in titles.items():
+        checks = Table(title=title)
+        for column in ("quarter", "source", "check", "rows", "found"):
+            checks.add_column(column, justify="right" if column == "rows" else "left")
+        for quarter_, source, check, row_severity, rows, message in failed:
+            if row_severity == severity:
+                checks.add_row(quarter_, source, check, f"{rows:,}", message or "")
+        console.print(checks)
+    console.print(f"validation pages: {settings.docs / 'index.html'}")
 
 
 @app.command()
 def quarantine(
     quarter: Annotated[str | None, typer.Option(help="Only this quarter")] = None,
     file: Annotated[str | None, typer.Option(help="Only this file name")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source: survey or budget")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows")] = 50,
+    output: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
 ) -> None:
-    """List rejected rows with the file, the row and every reason."""
+    """List rejected rows with the file, the row, every reason and the values it is about."""
+    import csv
+    import json
+    import sys
+
     import duckdb
 
     from costtrends.settings import get_settings
 
+    if output not in ("table", "json", "csv"):
+        raise typer.BadParameter("use table, json or csv", param_hint="--format")
     settings = get_settings()
+    params = {
+        "quarter": str(_quarter(quarter)) if quarter else None,
+        "source": source,
+        "file": file,
+        "limit": limit,
+    }
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        rows = con.execute(
-            """
-            select quarter, source, source_file, source_row, array_to_string(reasons, '; ')
-            from quarantine.rejected_rows
-            where (? is null or quarter = ?) and (? is null or source_file = ?)
-            order by quarter, source, source_file, source_row limit ?
-            """,
-            [
-                str(_quarter(quarter)) if quarter else None,
-                str(_quarter(quarter)) if quarter else None,
-                file,
-                file,
-                limit,
-            ],
-        ).fetchall()
+        rows = con.sql(sql("sql/select_quarantine_rows"), params=params).fetchall()
+    header = ("quarter", "source", "file", "row", "reasons", "failed_values", "row_values")
+    if output == "json":
+        records = [
+            dict(zip(header, (*row[:6], json.loads(row[6])), strict=True)) for row in rows
+        ]
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+        return
+    if output == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow((*row[:4], "; ".join(row[4]), "; ".join(row[5]), row[6]))
+        return
     table = Table(title="Quarantined rows")
-    for column in ("quarter", "source", "file", "row", "reasons"):
+    for column in ("quarter", "source", "file", "row", "reasons", "values"):
         table.add_column(column)
     for row in rows:
-        table.add_row(*[str(v) for v in row])
+        table.add_row(*[str(v) for v in row[:4]], "\n".join(row[4]), "\n".join(row[5]))
     console.print(table)
 
 

@@ -39,7 +39,7 @@ import polars as pl
 
 from transforms.quarter import Quarter, quarter_range
 
-__all__ = ["SCALES", "GenerateSummary", "Scale", "default_seeds_dir", "generate"]
+__all__ = ["SCALES", "GenerateSummary", "Scale", "default_seeds_dir", "generate", "write_large_budget_file"]
 
 
 @dataclass(frozen=True)
@@ -1025,6 +1025,48 @@ def _write_budget_quarter(
     os.replace(tmp, path)
     summary.files.append(path)
     summary.budget_rows += rows
+
+
+def write_large_budget_file(
+    path: Path,
+    quarter: Quarter,
+    *,
+    min_rows: int,
+    seed: int = 42,
+    scale: Scale | str = "national",
+    seeds_dir: Path | None = None,
+) -> int:
+    """Write one budget CSV of at least `min_rows` data rows for `quarter`; return the rows written.
+
+    For load tests of a budget export larger than one quarter's lines: the quarter's
+    lines at `scale` (as `generate` writes them) are repeated until `min_rows` is
+    reached, each repetition a valid line of the quarter, so every row passes the same
+    checks. The file is written in bounded memory, a chunk at a time.
+    """
+    resolved = _resolve_scale(scale)
+    ref = _load_reference(Path(seeds_dir) if seeds_dir is not None else default_seeds_dir())
+    universe = _BudgetUniverse.build(ref)
+    existing = [m for m in ref.municipalities if m.exists_in(quarter)]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    rows = 0
+    with tmp.open("wb") as fh:
+        while rows < min_rows:
+            chunks = _budget_chunks(quarter, existing, universe, resolved.budget_lines_per_kind, seed=seed)
+            for frame in chunks:
+                _budget_layout(frame, quarter).write_csv(
+                    fh,
+                    include_header=rows == 0,
+                    separator=";",
+                    line_terminator="\n",
+                    decimal_comma=True,
+                    float_precision=2,
+                    float_scientific=False,
+                )
+                rows += frame.height
+    os.replace(tmp, path)
+    return rows
 
 
 # ---------------------------------------------------------------------------

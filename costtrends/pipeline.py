@@ -9,34 +9,72 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
 from costtrends import __version__
+from costtrends.settings import get_settings
+from expectations import docs as docs_html
+from expectations.drift import budget_drift, survey_drift
 from expectations.gate import Outcome, validate_frame
-from expectations.suites import budget_suite, survey_suite
+from expectations.quarantine import failed_values
+from expectations.suites import (
+    Bounds,
+    budget_suite,
+    reference_suites,
+    survey_responses_suite,
+    survey_suite,
+)
 from transforms import budget as budget_tf
 from transforms import estimate as estimate_tf
 from transforms import reference as reference_tf
 from transforms import survey as survey_tf
+from transforms.parse import DecimalMode
+from transforms.population import population_in_year
 from transforms.quarter import Quarter
-from transforms.readers import SUPPORTED_SUFFIXES, FileRejected, read_landing_file, sha256_of
-from transforms.schema import BUDGET_REQUIRED, SURVEY_REQUIRED
-from warehouse.db import scalar, sql, transaction
+from transforms.readers import (
+    READER_ISSUE,
+    SUPPORTED_SUFFIXES,
+    FileRejected,
+    read_landing_file,
+    sha256_of,
+)
+from transforms.schema import BUDGET_COLUMNS, BUDGET_REQUIRED, SURVEY_COLUMNS, SURVEY_REQUIRED
+from warehouse.db import SEEDS_DIR, scalar, sql, transaction
 from warehouse.seeds import Reference
+
+if TYPE_CHECKING:
+    from costtrends.budget_batch import BudgetStore
 
 SOURCES = ("survey", "budget")
 REQUIRED = {"survey": SURVEY_REQUIRED, "budget": BUDGET_REQUIRED}
 
 
+@cache
 def code_version() -> str:
-    """The package version plus a hash of the SQL and mapping files that shape the output."""
+    """The package version plus a hash of the SQL, mappings, seeds and code that shape the output.
+
+    A backfill redoes every quarter loaded by another code version. Read once per process,
+    like the SQL files it hashes, so it names the code that runs.
+    """
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parents[1]
-    for pattern in ("warehouse/**/*.sql", "warehouse/seeds/*.csv", "transforms/mappings/*.csv"):
+    for pattern in (
+        "warehouse/**/*.sql",
+        "warehouse/seeds/*.csv",
+        "transforms/mappings/*.csv",
+        "transforms/**/*.py",
+        "expectations/**/*.py",
+        "costtrends/pipeline.py",
+        "costtrends/budget_batch.py",
+    ):
         for path in sorted(root.glob(pattern)):
             digest.update(path.read_bytes())
     return f"{__version__}+{digest.hexdigest()[:12]}"
@@ -57,6 +95,8 @@ class FileReport:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     unknown_columns: list[str] = field(default_factory=list)
+    # Budget lines a later file of the quarter restates: neither loaded nor quarantined.
+    rows_superseded: int = 0
 
 
 @dataclass
@@ -72,7 +112,10 @@ class Batch:
     quarantined: pl.DataFrame = field(default_factory=pl.DataFrame)
     good: pl.DataFrame = field(default_factory=pl.DataFrame)
     outcomes: list[Outcome] = field(default_factory=list)
+    # Rows that load with warnings: lineage and warning names (meta.validation_warnings).
     warnings: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # A budget batch's rows live in a scratch DuckDB file from ingest to load (budget_batch).
+    store: BudgetStore | None = None
 
     @property
     def source_hashes(self) -> str:
@@ -91,11 +134,22 @@ def landing_files(landing: Path, source: str, quarter: Quarter) -> list[Path]:
     )
 
 
-def ingest_batch(landing: Path, source: str, quarter: Quarter, run_id: str, ref: Reference) -> Batch:
-    """Read every landing file of the quarter; a file that cannot be read is rejected whole."""
+def ingest_batch(
+    landing: Path, source: str, quarter: Quarter, run_id: str, ref: Reference, *, workdir: Path | None = None
+) -> Batch:
+    """Read every landing file of the quarter; a file that cannot be read is rejected whole.
+
+    Budget files go to a scratch store in `workdir` (default: `<home>/work`), see `budget_batch`.
+    """
+    if source == "budget":
+        from costtrends import budget_batch
+
+        return budget_batch.ingest(
+            landing, quarter, run_id, ref, workdir=workdir or get_settings().home / "work"
+        )
     reports: list[FileReport] = []
     frames: list[pl.DataFrame] = []
-    decimals: dict[str, str] = {}
+    decimals: dict[str, DecimalMode] = {}
     for path in landing_files(landing, source, quarter):
         report = FileReport(
             source, str(quarter), path.name, sha256_of(path), path.stat().st_size, "loaded", None
@@ -119,7 +173,10 @@ def ingest_batch(landing: Path, source: str, quarter: Quarter, run_id: str, ref:
             missing.append("period (or year + quarter)")
         if missing:
             report.status = "rejected"
-            report.message = f"{path.name}: missing required column(s): {', '.join(missing)}"
+            report.message = (
+                f"{path.name}: missing required column(s): {', '.join(missing)} "
+                f"(no header maps to it; known headers are in transforms/mappings/{source}_columns.csv)"
+            )
             report.rows_quarantined = 0
             report.rows_read = 0
             continue
@@ -140,7 +197,12 @@ def ingest_batch(landing: Path, source: str, quarter: Quarter, run_id: str, ref:
     raw = raw.with_row_index("row_id").with_columns(
         pl.col("row_id").cast(pl.Int64), pl.lit(run_id).alias("run_id")
     )
-    value_columns = [c for c in raw.columns if c not in ("row_id", "source_file", "source_row", "run_id")]
+    # Only canonical columns are kept as landed; reader annotations (`_reader_issue`) are not values.
+    value_columns = [
+        c
+        for c in raw.columns
+        if c not in ("row_id", "source_file", "source_row", "run_id") and not c.startswith("_")
+    ]
     staged = _standardize(source, raw, quarter, ref, decimals)
     raw_rows = raw.select(
         pl.lit(str(quarter)).alias("quarter"),
@@ -156,20 +218,30 @@ def ingest_batch(landing: Path, source: str, quarter: Quarter, run_id: str, ref:
 
 
 def _standardize(
-    source: str, raw: pl.DataFrame, quarter: Quarter, ref: Reference, decimals: dict[str, str]
+    source: str, raw: pl.DataFrame, quarter: Quarter, ref: Reference, decimals: dict[str, DecimalMode]
 ) -> pl.DataFrame:
-    # Files of one batch may differ in decimal style; standardize each file with its own.
+    # Files of one batch may differ in decimal style; files of one style are standardized together.
     parts = []
+    styles: dict[DecimalMode, list[str]] = {}
     for file_name in raw["source_file"].unique(maintain_order=True).to_list():
-        part = raw.filter(pl.col("source_file") == file_name)
-        kwargs = {"quarter": quarter, "municipalities": ref.municipalities, "mergers": ref.mergers}
-        decimal = decimals.get(file_name, "auto")
-        if source == "survey":
-            parts.append(survey_tf.standardize_survey(part, decimal=decimal, **kwargs))
-        else:
-            parts.append(budget_tf.standardize_budget(part, decimal=decimal, **kwargs))
+        styles.setdefault(decimals.get(file_name, "auto"), []).append(file_name)
+    for decimal, file_names in styles.items():
+        part = raw.filter(pl.col("source_file").is_in(file_names))
+        standardize = survey_tf.standardize_survey if source == "survey" else budget_tf.standardize_budget
+        parts.append(
+            standardize(
+                part,
+                quarter=quarter,
+                municipalities=ref.municipalities,
+                mergers=ref.mergers,
+                decimal=decimal,
+            )
+        )
     if parts:
-        return pl.concat(parts, how="vertical_relaxed").sort("row_id")
+        staged = pl.concat(parts, how="vertical_relaxed").sort("row_id")
+        # A row the reader could not align has no values; its reader issue is its only reason.
+        issues = raw.select("row_id", _text_or_null(raw, READER_ISSUE).alias("reader_issue"))
+        return staged.join(issues, on="row_id", how="left")
     empty = pl.DataFrame(
         {c: [] for c in ("row_id", "source_file", "source_row", "run_id")},
         schema={
@@ -180,14 +252,31 @@ def _standardize(
         },
     )
     fn = survey_tf.standardize_survey if source == "survey" else budget_tf.standardize_budget
-    return fn(empty, quarter=quarter, municipalities=ref.municipalities, mergers=ref.mergers)
+    staged = fn(empty, quarter=quarter, municipalities=ref.municipalities, mergers=ref.mergers)
+    return staged.with_columns(pl.lit(None, dtype=pl.Utf8).alias("reader_issue"))
 
 
-def validate_batch(batch: Batch, ref: Reference, *, workdir: Path | None = None) -> Batch:
-    """Run the source's suite; rows failing an error check (or not parsing) go to quarantine."""
+def _text_or_null(frame: pl.DataFrame, name: str) -> pl.Expr:
+    return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.Utf8)
+
+
+def validate_batch(
+    batch: Batch, ref: Reference, *, workdir: Path | None = None, bounds: Bounds | None = None
+) -> Batch:
+    """Run the source's suite; rows failing an error check (or not parsing) go to quarantine.
+
+    A failed batch-level check rejects every file of the batch whole (see `_reject_files`).
+    Quarantined rows carry their reasons and the values those reasons are about; rows that
+    load with warnings are kept in `batch.warnings`. `bounds` default to the settings'.
+    """
+    bounds = bounds or validation_bounds()
+    if batch.store is not None:
+        from costtrends import budget_batch
+
+        return budget_batch.validate(batch, ref, bounds=bounds)
     codes = reference_tf.valid_codes(ref.municipalities, ref.mergers, batch.quarter)
     if batch.source == "survey":
-        suite = survey_suite(valid_codes=codes)
+        suite = survey_suite(valid_codes=codes, bounds=bounds)
     else:
         suite = budget_suite(
             valid_codes=codes,
@@ -195,26 +284,38 @@ def validate_batch(batch: Batch, ref: Reference, *, workdir: Path | None = None)
             categorieen=ref.categorieen["code"].to_list(),
         )
     staged = batch.staged
-    checked = staged.drop("parse_issues", "municipality_issue")
+    if batch.source == "survey":
+        # The size-relative checks judge amounts and FTE against the municipality's population.
+        population = population_in_year(ref.population, batch.quarter.year)
+        staged = staged.join(population, on="municipality_code", how="left", maintain_order="left")
+    checked = staged.drop("parse_issues", "municipality_issue", "reader_issue", strict=False)
     if staged.height:
         gate = validate_frame(checked, suite, id_column="row_id", workdir=workdir)
         failures, warnings, outcomes = gate.row_failures, gate.row_warnings, gate.outcomes
+        if gate.batch_errors:
+            _reject_files(batch, gate.batch_errors)
+            staged, failures, warnings = staged.clear(), failures.clear(), warnings.clear()
     else:
         failures = pl.DataFrame(schema={"row_id": pl.Int64, "reasons": pl.List(pl.Utf8)})
         warnings, outcomes = failures.clear(), []
     # The matcher's explanation (which text, which candidates) stands in for GX's bare
     # `municipality_known`; parse failures come first.
+    # A row the reader could not align has no values to check: its reader issue is its reason.
     reasons = (
-        staged.select("row_id", "parse_issues", "municipality_issue")
+        staged.select("row_id", "parse_issues", "municipality_issue", _text_or_null(staged, "reader_issue"))
         .join(failures, on="row_id", how="left")
         .select(
             "row_id",
-            pl.concat_list(
-                pl.col("parse_issues"),
-                pl.lit("municipality_known: ") + pl.col("municipality_issue"),
-                pl.col("reasons")
-                .fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
-                .list.eval(pl.element().filter(pl.element() != "municipality_known")),
+            pl.when(pl.col("reader_issue").is_not_null())
+            .then(pl.concat_list(pl.col("reader_issue")))
+            .otherwise(
+                pl.concat_list(
+                    pl.col("parse_issues"),
+                    pl.lit("municipality_known: ") + pl.col("municipality_issue"),
+                    pl.col("reasons")
+                    .fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+                    .list.eval(pl.element().filter(pl.element() != "municipality_known")),
+                )
             )
             .list.drop_nulls()
             .list.unique()
@@ -223,8 +324,11 @@ def validate_batch(batch: Batch, ref: Reference, *, workdir: Path | None = None)
         )
     )
     bad_ids = reasons.filter(pl.col("reasons").list.len() > 0)
+    failure_columns = suite.failure_columns()
+    value_columns = sorted({c for cs in failure_columns.values() for c in cs} & set(staged.columns))
     quarantined = (
         batch.raw.join(bad_ids, on="row_id", how="inner")
+        .join(staged.select("row_id", *value_columns), on="row_id", how="left")
         .select(
             pl.lit(batch.run_id).alias("run_id"),
             pl.lit(str(batch.quarter)).alias("quarter"),
@@ -233,6 +337,11 @@ def validate_batch(batch: Batch, ref: Reference, *, workdir: Path | None = None)
             "source_row",
             "row_values",
             "reasons",
+            failed_values(
+                failure_columns=failure_columns,
+                value_columns=value_columns,
+                raw_columns=SURVEY_COLUMNS if batch.source == "survey" else BUDGET_COLUMNS,
+            ).alias("failed_values"),
         )
         .sort("source_file", "source_row")
     )
@@ -241,9 +350,146 @@ def validate_batch(batch: Batch, ref: Reference, *, workdir: Path | None = None)
         quarantined,
         good,
         outcomes,
-        warnings,
+        _warned_rows(batch, good, warnings),
     )
     return batch
+
+
+def validation_bounds() -> Bounds:
+    """The plausibility and drift bounds from the settings module."""
+    s = get_settings()
+    return Bounds(
+        amount_max_eur=s.plausible_amount_max_eur,
+        amount_per_inhabitant_max_eur=s.amount_per_inhabitant_max_eur,
+        fte_per_1000_min=s.fte_per_1000_min,
+        fte_per_1000_max=s.fte_per_1000_max,
+        drift_max_drop_share=s.drift_max_drop_share,
+        drift_max_change_factor=s.drift_max_change_factor,
+    )
+
+
+def _reject_files(batch: Batch, errors: list[str]) -> None:
+    """A batch-level error rejects every file of the batch: nothing of them loads.
+
+    What can be decided per file is decided at ingest (unreadable, a required column
+    missing, no data rows). What reaches the suite's batch-level checks is the
+    standardized batch, whose columns are the same for every file, so such a failure
+    concerns every file alike. As at ingest, a rejected file counts no rows read, loaded or
+    quarantined; its message says how many rows it had.
+    """
+    for report in batch.files:
+        if report.status == "rejected":
+            continue
+        report.status = "rejected"
+        report.message = (
+            f"{report.file_name}: rejected whole, {report.rows_read} rows not loaded: {'; '.join(errors)}"
+        )
+        report.rows_read = report.rows_loaded = report.rows_quarantined = 0
+    batch.raw = batch.raw.clear()
+
+
+class SeedsInvalid(ValueError):
+    """A seed file breaks a reference check: the run stops before anything is loaded."""
+
+
+# Digests of seed folders whose files passed, so a backfill checks unchanged seeds once.
+_VALID_SEEDS: set[str] = set()
+SEED_FILES = (
+    "municipalities.csv",
+    "mergers.csv",
+    "merger_shares.csv",
+    "iv3_taakvelden.csv",
+    "iv3_categorieen.csv",
+)
+
+
+def validate_reference_seeds(seeds_dir: Path = SEEDS_DIR, *, workdir: Path | None = None) -> list[Outcome]:
+    """Run the reference suites on the seed files as written; raise `SeedsInvalid` if one fails.
+
+    The message names each seed file, the failed check, what it expects and the lines of
+    the file that break it (line 1 is the header). Returns the outcomes when all pass.
+    """
+    def read(name: str) -> pl.DataFrame:
+        # Text as written; row_id is the line in the file.
+        frame = pl.read_csv(seeds_dir / name, infer_schema=False)
+        return frame.with_row_index("row_id", offset=2).with_columns(pl.col("row_id").cast(pl.Int64))
+
+    try:
+        digest = hashlib.sha256(str(seeds_dir.resolve()).encode())
+        for name in SEED_FILES:
+            digest.update(name.encode() + b"\0" + (seeds_dir / name).read_bytes())
+        if digest.hexdigest() in _VALID_SEEDS:
+            return []
+        register = read("municipalities.csv")
+        shares = pl.read_csv(seeds_dir / "merger_shares.csv", infer_schema=False)
+        tables = {
+            "municipalities.csv": register,
+            "mergers.csv": read("mergers.csv").join(
+                shares, on=["old_code", "new_code"], how="left", maintain_order="left"
+            ),
+            "iv3_taakvelden.csv": read("iv3_taakvelden.csv"),
+            "iv3_categorieen.csv": read("iv3_categorieen.csv"),
+        }
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise SeedsInvalid(f"seed files in {seeds_dir} cannot be read: {exc}") from exc
+    codes = register["code"].drop_nulls().to_list() if "code" in register.columns else []
+    try:
+        suites = reference_suites(
+            population_columns=[c for c in register.columns if re.fullmatch(r"population_\d{4}", c)],
+            register_codes=codes,
+        )
+    except ValueError as exc:
+        raise SeedsInvalid(f"seed files in {seeds_dir}: {exc}") from exc
+    problems: list[str] = []
+    outcomes: list[Outcome] = []
+    for name, suite in suites.items():
+        gate = validate_frame(tables[name], suite, workdir=workdir)
+        outcomes.extend(gate.outcomes)
+        problems.extend(f"{name}: {error}" for error in gate.batch_errors)
+        descriptions = {check.name: check.description for check in suite.checks}
+        for check, lines in _lines_by_check(gate.row_failures).items():
+            shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" * (len(lines) > 10))
+            problems.append(f"{name}: {check} ({descriptions[check]}) fails on line(s) {shown}")
+    if problems:
+        raise SeedsInvalid(f"seed files in {seeds_dir} break reference checks:\n  " + "\n  ".join(problems))
+    _VALID_SEEDS.add(digest.hexdigest())
+    return outcomes
+
+
+def _lines_by_check(failures: pl.DataFrame) -> dict[str, list[int]]:
+    exploded = failures.explode("reasons").sort("reasons", "row_id")
+    return {
+        str(check): group["row_id"].to_list()
+        for (check,), group in exploded.group_by("reasons", maintain_order=True)
+    }
+
+
+WARNING_SCHEMA: dict[str, pl.DataType] = {
+    "run_id": pl.Utf8(),
+    "quarter": pl.Utf8(),
+    "source": pl.Utf8(),
+    "source_file": pl.Utf8(),
+    "source_row": pl.Int64(),
+    "warnings": pl.List(pl.Utf8()),
+}
+
+
+def _warned_rows(batch: Batch, good: pl.DataFrame, warnings: pl.DataFrame) -> pl.DataFrame:
+    """One row per row that loads with at least one warning: lineage and the warnings' names."""
+    return (
+        good.select("row_id", "source_file", "source_row")
+        .join(warnings, on="row_id", how="inner")
+        .select(
+            pl.lit(batch.run_id).alias("run_id"),
+            pl.lit(str(batch.quarter)).alias("quarter"),
+            pl.lit(batch.source).alias("source"),
+            "source_file",
+            "source_row",
+            pl.col("reasons").alias("warnings"),
+        )
+        .cast(WARNING_SCHEMA)  # type: ignore[arg-type]
+        .sort("source_file", "source_row")
+    )
 
 
 def _taakvelden_for_year(taakvelden: pl.DataFrame, year: int) -> list[str]:
@@ -257,6 +503,8 @@ def transform_batch(batch: Batch) -> dict[str, pl.DataFrame]:
     """Good rows → the core tables of the quarter."""
     if batch.source == "survey":
         responses = survey_tf.resolve_resubmissions(batch.good)
+        guard = _guard_current_responses(batch, responses)
+        batch.outcomes = [o for o in batch.outcomes if o.suite != "survey_responses"] + guard
         return {
             "core.fct_survey_response": responses.select(
                 "quarter",
@@ -274,6 +522,10 @@ def transform_batch(batch: Batch) -> dict[str, pl.DataFrame]:
             ).sort("municipality_code", "submitted_at", "source_file", "source_row"),
             "core.fct_survey_cost": survey_tf.costs_to_long(responses),
         }
+    if batch.store is not None:
+        from costtrends import budget_batch
+
+        return budget_batch.transform(batch)  # type: ignore[return-value]
     lines = batch.good.select(
         "quarter",
         "municipality_code",
@@ -288,6 +540,32 @@ def transform_batch(batch: Batch) -> dict[str, pl.DataFrame]:
     return {"core.fct_budget": lines}
 
 
+def _guard_current_responses(batch: Batch, responses: pl.DataFrame) -> list[Outcome]:
+    """Validate that one response per municipality × quarter is current; stop the run if not.
+
+    A failure is a fault in resolving resubmissions, not in the data: nothing is quarantined,
+    the run stops before anything of the quarter is written.
+    """
+    if responses.is_empty():
+        return []
+    keys = responses.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("row_id"),
+        "municipality_code",
+        "quarter",
+        "is_superseded",
+    )
+    gate = validate_frame(keys, survey_responses_suite())
+    if gate.batch_errors:
+        raise RuntimeError(f"survey {batch.quarter}: {'; '.join(gate.batch_errors)}")
+    if gate.row_failures.height:
+        doubled = keys.join(gate.row_failures, on="row_id")["municipality_code"].unique().sort().to_list()
+        raise RuntimeError(
+            f"survey {batch.quarter}: more than one current response after resolving resubmissions "
+            f"for {', '.join(doubled)}; nothing of the quarter is written"
+        )
+    return gate.outcomes
+
+
 CORE_TABLES = {
     "survey": ("core.fct_survey_response", "core.fct_survey_cost"),
     "budget": ("core.fct_budget",),
@@ -296,18 +574,21 @@ RAW_TABLES = {"survey": "raw.survey_responses", "budget": "raw.budget_lines"}
 
 
 def account_rows(batch: Batch, core: dict[str, pl.DataFrame]) -> list[FileReport]:
-    """Fill rows loaded / quarantined per file; rows read = loaded + quarantined, or it raises."""
+    """Fill rows loaded / quarantined per file; read = loaded + quarantined (+ superseded), or it raises."""
     loaded_table = "core.fct_survey_response" if batch.source == "survey" else "core.fct_budget"
-    loaded = core[loaded_table].group_by("source_file").len()
+    loaded = core[loaded_table]
     quarantined = batch.quarantined.group_by("source_file").len()
-    loaded_by = dict(loaded.iter_rows())
+    if isinstance(loaded, pl.DataFrame):
+        loaded_by = dict(loaded.group_by("source_file").len().iter_rows())
+    else:  # budget_batch.StoredRows, counted per file at transform
+        loaded_by = dict(loaded.by_file)
     quarantined_by = dict(quarantined.iter_rows())
     for report in batch.files:
         if report.status == "rejected":
             continue
         report.rows_loaded = int(loaded_by.get(report.file_name, 0))
         report.rows_quarantined = int(quarantined_by.get(report.file_name, 0))
-        if report.rows_loaded + report.rows_quarantined != report.rows_read:
+        if report.rows_loaded + report.rows_quarantined + report.rows_superseded != report.rows_read:
             raise RuntimeError(
                 f"row accounting broken for {report.file_name}: read {report.rows_read}, "
                 f"loaded {report.rows_loaded}, quarantined {report.rows_quarantined}"
@@ -319,6 +600,9 @@ def account_rows(batch: Batch, core: dict[str, pl.DataFrame]) -> list[FileReport
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    if not isinstance(frame, pl.DataFrame):  # budget_batch.StoredRows: streamed from its store
+        frame.insert_into(con, table)
+        return
     con.register("_frame", frame.to_arrow())
     try:
         con.execute(f"insert into {table} by name select * from _frame")
@@ -326,9 +610,20 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
         con.unregister("_frame")
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, core: dict[str, pl.DataFrame]) -> None:
-    """Replace the quarter's partition of this source everywhere, in one transaction."""
+def load_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    core: dict[str, pl.DataFrame],
+    *,
+    bounds: Bounds | None = None,
+) -> None:
+    """Replace the quarter's partition of this source everywhere, in one transaction.
+
+    Also records every check's outcome, drift warnings against the previous loaded quarter
+    included (`drift_outcomes`), and the rows that loaded with warnings.
+    """
     q, now = str(batch.quarter), dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    outcomes = [*batch.outcomes, *drift_outcomes(con, batch, core, bounds or validation_bounds())]
     files = pl.DataFrame(
         [
             {
@@ -343,6 +638,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, core: dict[str, pl.
                 "rows_read": f.rows_read,
                 "rows_loaded": f.rows_loaded,
                 "rows_quarantined": f.rows_quarantined,
+                "rows_superseded": f.rows_superseded,
                 "unknown_columns": f.unknown_columns,
                 "ingested_at": now,
             }
@@ -360,6 +656,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, core: dict[str, pl.
             "rows_read": pl.Int64,
             "rows_loaded": pl.Int64,
             "rows_quarantined": pl.Int64,
+            "rows_superseded": pl.Int64,
             "unknown_columns": pl.List(pl.Utf8),
             "ingested_at": pl.Datetime("us"),
         },
@@ -376,8 +673,10 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, core: dict[str, pl.
                 "success": o.success,
                 "element_count": o.element_count,
                 "unexpected_count": o.unexpected_count,
+                "description": o.description,
+                "message": o.message,
             }
-            for o in batch.outcomes
+            for o in outcomes
         ],
         schema={
             "run_id": pl.Utf8,
@@ -389,11 +688,14 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, core: dict[str, pl.
             "success": pl.Boolean,
             "element_count": pl.Int64,
             "unexpected_count": pl.Int64,
+            "description": pl.Utf8,
+            "message": pl.Utf8,
         },
     )
+    warned = batch.warnings if batch.warnings.width else pl.DataFrame(schema=WARNING_SCHEMA)
     with transaction(con):
         con.execute(f"delete from {RAW_TABLES[batch.source]} where quarter = ?", [q])
-        _insert(con, RAW_TABLES[batch.source], batch.raw.drop("row_id"))
+        _insert(con, RAW_TABLES[batch.source], _raw_rows(batch))
         con.execute(
             "delete from quarantine.rejected_rows where quarter = ? and source = ?",
             [q, batch.source],
@@ -404,12 +706,109 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, core: dict[str, pl.
             _insert(con, table, core[table])
         _insert(con, "meta.ingested_files", files)
         _insert(con, "meta.validation_results", results)
+        con.execute(
+            "delete from meta.validation_warnings where quarter = ? and source = ?", [q, batch.source]
+        )
+        _insert(con, "meta.validation_warnings", warned)
         con.execute("delete from meta.partitions where source = ? and quarter = ?", [batch.source, q])
         con.execute(
             "insert into meta.partitions values (?, ?, ?, ?, ?, ?)",
             [batch.source, q, batch.run_id, now, batch.source_hashes, code_version()],
         )
+        if batch.store is not None:
+            from costtrends import budget_batch
+
+            budget_batch.record_versions(con, batch, now)
         _refresh_quarter_dim(con)
+    if batch.store is not None:
+        batch.store.discard()
+
+
+def _raw_rows(batch: Batch) -> pl.DataFrame:
+    """The batch's rows for its raw table (a budget batch streams them from its store)."""
+    if batch.store is not None:
+        from costtrends import budget_batch
+
+        return budget_batch.raw_rows(batch)  # type: ignore[return-value]
+    return batch.raw.drop("row_id")
+
+
+def drift_outcomes(
+    con: duckdb.DuckDBPyConnection, batch: Batch, core: dict[str, pl.DataFrame], bounds: Bounds
+) -> list[Outcome]:
+    """Drift warnings of the batch's quarter against the latest earlier quarter loaded.
+
+    Reads the previous quarter from the warehouse (before this batch's write), then the pure
+    checks in `expectations.drift`. Quarters loaded out of order compare with whichever
+    earlier quarter is loaded at the time.
+    """
+    loaded = con.execute("select quarter from meta.partitions where source = ?", [batch.source]).fetchall()
+    previous = max((Quarter.parse(r[0]) for r in loaded if Quarter.parse(r[0]) < batch.quarter), default=None)
+    if batch.source == "budget":
+        previous_lines = (
+            int(scalar(con, "select count(*) from core.fct_budget where quarter = ?", [str(previous)]) or 0)
+            if previous
+            else 0
+        )
+        return budget_drift(
+            quarter=batch.quarter,
+            previous_quarter=previous,
+            current_lines=core["core.fct_budget"].height,
+            previous_lines=previous_lines,
+            bounds=bounds,
+        )
+    costs = "select municipality_code, cost_category, amount_eur from core.fct_survey_cost where quarter = ?"
+    population = "select municipality_code, year, population from core.dim_municipality_population"
+    return survey_drift(
+        quarter=batch.quarter,
+        previous_quarter=previous,
+        current_costs=core["core.fct_survey_cost"],
+        previous_costs=con.sql(costs, params=[str(previous) if previous else None]).pl(),
+        population=con.sql(population).pl(),
+        bounds=bounds,
+    )
+
+
+def write_validation_docs(con: duckdb.DuckDBPyConnection, docs_dir: Path, run_id: str) -> Path:
+    """Render run `run_id`'s validation page from the warehouse into `docs_dir`; return its path.
+
+    The page is ``<docs_dir>/runs/<run_id>.html``; ``<docs_dir>/index.html`` lists every
+    run's page. Both are static, self-contained HTML (see `expectations.docs`), each
+    written to a temporary file and renamed, so a reader never sees half a page.
+    """
+    quarter = scalar(con, "select max(quarter) from meta.validation_results where run_id = ?", [run_id])
+    named = {"run_id": run_id, "rows_shown": docs_html.ROWS_SHOWN}
+    page = docs_html.render_run_page(
+        run_id=run_id,
+        quarter=str(quarter or "?"),
+        results=con.sql(sql("sql/select_docs_results"), params=[run_id]).pl(),
+        files=con.sql(sql("sql/select_docs_files"), params=[run_id]).pl(),
+        quarantined=con.sql(sql("sql/select_docs_quarantine"), params=named).pl(),
+        warnings=con.sql(sql("sql/select_docs_warnings"), params=named).pl(),
+    )
+    path = validation_docs_path(docs_dir, run_id)
+    _write_text(path, page)
+    rendered = [p.stem for p in (docs_dir / "runs").glob("*.html")]
+    runs = (
+        con.sql(sql("sql/select_docs_runs"))
+        .pl()
+        .filter(pl.col("run_id").is_in(rendered))
+        .with_columns(("runs/" + pl.col("run_id") + ".html").alias("page"))
+    )
+    _write_text(docs_dir / "index.html", docs_html.render_index(runs))
+    return path
+
+
+def validation_docs_path(docs_dir: Path, run_id: str) -> Path:
+    """Where `write_validation_docs` puts run `run_id`'s page."""
+    return docs_dir / "runs" / f"{run_id}.html"
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
 
 
 def _refresh_quarter_dim(con: duckdb.DuckDBPyConnection) -> None:
@@ -430,49 +829,131 @@ MART_KEYS = {
     "budget_trend_quarterly": "municipality_code, quarter, budget_category, kind",
     "survey_vs_budget": "municipality_code, quarter",
     "national_estimate": "quarter, cost_category",
+    "national_estimate_period": "period_type, period, cost_category",
 }
 
 
 def affected_quarters(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> tuple[int, int]:
     """The quarter-index window whose mart rows can change when `quarter` changes.
 
-    The quarter itself, the next (QoQ), +4 (YoY), the rolling window (+3) and the
-    cumulative tail: everything from the quarter to the last quarter loaded.
+    The quarter itself, the next (QoQ), +3 (rolling four quarters), +4 (YoY) and the
+    cumulative tail: everything from the quarter to the last quarter loaded, whether
+    `quarter` is new, old, or has neighbours that are not loaded yet (a neighbour
+    loaded later has its own window, which starts at or before this quarter's
+    successors). Half-year and year estimates around the window follow it.
     """
-    last = scalar(con, "select max(quarter_index) from core.dim_quarter")
+    last = con.execute("select max(quarter_index) from core.dim_quarter").fetchall()[0][0]
     last_index = int(last) if last is not None else quarter.index
     return quarter.index, max(last_index, quarter.index)
 
 
+def _mart_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """What the marts are built from besides core rows: the SQL and seeds, and the boundary set.
+
+    The Iv3 mapping is read as loaded (not only as hashed in the code version, which a
+    long-running process reads once), so an edited mapping seed rebuilds every quarter.
+    """
+    digest = hashlib.sha256(code_version().encode())
+    boundary = con.execute(
+        "select municipality_code, boundary_code, share from core.map_boundary order by all"
+    ).fetchall()
+    digest.update(repr(boundary).encode())
+    mapping = con.execute(
+        "select taakveld, categorie, budget_category from core.dim_budget_category order by all"
+    ).fetchall()
+    digest.update(repr(mapping).encode())
+    return digest.hexdigest()
+
+
 def refresh_marts(con: duckdb.DuckDBPyConnection, window: tuple[int, int], ref: Reference) -> dict[str, int]:
-    """Recompute the marts' rows for quarters in `window` (delete + insert, one transaction)."""
-    low, high = window
+    """Recompute the marts' rows for quarters in `window` (delete + insert, one transaction).
+
+    Each SQL mart reads only the inputs its window needs (four quarters before it for
+    QoQ, YoY and rolling sums; older history only as one grouped sum for the
+    cumulative), so refreshing the newest quarter costs about the same however long
+    the history is. When the marts were built from other SQL, seeds or boundary set
+    than now (see `meta.mart_state`), every quarter is rebuilt instead. The result
+    equals a full rebuild row for row. Returns the rows now in the window per mart.
+    """
     changed: dict[str, int] = {}
     with transaction(con):
         con.execute(sql("sql/create_core_views"))
+        con.execute(sql("ddl/create_mart_tables"))
+        fingerprint = _mart_fingerprint(con)
+        rebuild = scalar(con, "select max(fingerprint) from meta.mart_state") != fingerprint
+        if rebuild:
+            first_last = con.execute("select min(quarter_index), max(quarter_index) from core.dim_quarter")
+            first, last = first_last.fetchall()[0]
+            if first is not None:
+                window = (min(window[0], int(first)), max(window[1], int(last)))
+        low, high = window
+        params = {"window_start": low, "window_end": high}
         in_window = "quarter in (select quarter from core.dim_quarter where quarter_index between ? and ?)"
         for mart in MARTS:
             model = sql(f"marts/{mart}")
-            con.execute(f"create table if not exists marts.{mart} as select * from ({model}) where false")
-            con.execute(f"delete from marts.{mart} where {in_window}", [low, high])
-            con.execute(
-                f"insert into marts.{mart} select * from ({model}) "
-                f"where {in_window} order by {MART_KEYS[mart]}",
-                [low, high],
-            )
-            changed[mart] = int(
-                scalar(con, f"select count(*) from marts.{mart} where {in_window}", [low, high])
-            )
+            con.execute(f"create table if not exists marts.{mart} as select * from ({model}) limit 0", params)
+            if rebuild:
+                con.execute(f"delete from marts.{mart}")
+            else:
+                con.execute(f"delete from marts.{mart} where {in_window}", [low, high])
+            keys = MART_KEYS[mart]
+            con.execute(f"insert into marts.{mart} select * from ({model}) order by {keys}", params)
+            count = con.execute(f"select count(*) from marts.{mart} where {in_window}", [low, high])
+            changed[mart] = int(count.fetchall()[0][0])
         estimate = national_estimate_frame(con, window)
-        con.execute(f"delete from marts.national_estimate where {in_window}", [low, high])
+        periods = national_estimate_period_frame(con, window)
+        if rebuild:
+            con.execute("delete from marts.national_estimate")
+            con.execute("delete from marts.national_estimate_period")
+        else:
+            con.execute(f"delete from marts.national_estimate where {in_window}", [low, high])
+            con.execute(
+                "delete from marts.national_estimate_period where period in (select unnest(?))",
+                [estimate_tf.periods_containing(_quarters(window))],
+            )
         _insert(con, "marts.national_estimate", estimate)
+        _insert(con, "marts.national_estimate_period", periods)
         changed["national_estimate"] = estimate.height
+        changed["national_estimate_period"] = periods.height
+        con.execute(sql("sql/comment_snapshot"))
+        con.execute("delete from meta.mart_state")
+        con.execute(
+            "insert into meta.mart_state values (?, ?)",
+            [fingerprint, dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+        )
     return changed
 
 
-def national_estimate_frame(con: duckdb.DuckDBPyConnection, window: tuple[int, int]) -> pl.DataFrame:
-    """Inputs for the estimate (as reported, not on the boundary set), then the pure estimator."""
+def _quarters(window: tuple[int, int]) -> list[str]:
+    return [str(Quarter.from_index(i)) for i in range(window[0], window[1] + 1)]
+
+
+def _estimate_inputs(
+    con: duckdb.DuckDBPyConnection, window: tuple[int, int]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Respondents and sampling frame of the quarters in `window` (as reported, not on the boundary set)."""
     responses = con.sql(sql("sql/select_estimate_responses"), params=list(window)).pl()
     frame = con.sql(sql("sql/select_estimate_frame"), params=list(window)).pl()
     frame = frame.with_columns(reference_tf.size_class(pl.col("population")).alias("size_class"))
-    return estimate_tf.national_estimate(responses, frame)
+    return responses, frame
+
+
+def national_estimate_frame(con: duckdb.DuckDBPyConnection, window: tuple[int, int]) -> pl.DataFrame:
+    """`marts.national_estimate` rows of the quarters in `window`: inputs, then the pure estimator."""
+    return estimate_tf.national_estimate(*_estimate_inputs(con, window))
+
+
+def national_estimate_period_frame(con: duckdb.DuckDBPyConnection, window: tuple[int, int]) -> pl.DataFrame:
+    """`marts.national_estimate_period` rows of every period that overlaps `window`.
+
+    Reads whole years around the window, since a half year or year sums its quarters.
+    """
+    years = (window[0] // 4 * 4, window[1] // 4 * 4 + 3)
+    digital = [
+        r[0]
+        for r in con.execute(
+            "select cost_category from core.dim_cost_category where is_digital order by 1"
+        ).fetchall()
+    ]
+    periods = estimate_tf.national_estimate_periods(*_estimate_inputs(con, years), digital_categories=digital)
+    return periods.filter(pl.col("period").is_in(estimate_tf.periods_containing(_quarters(window))))

@@ -16,7 +16,7 @@ import os
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -58,6 +58,39 @@ class Settings(BaseSettings):
     # Seed of the national estimate's bootstrap, so its range is reproducible.
     estimate_seed: int = 20200401
     estimate_bootstrap_samples: int = Field(default=1000, ge=50)
+    # Plausibility bounds of the validation suites (docs/validation.md). National figures
+    # to judge them by: municipalities spent about €3.5–5.5 million extra on digitalisation
+    # in one quarter, some €0.25 per inhabitant, and employ roughly 8 FTE per 1,000.
+    # One survey amount above this is a warning: more than one municipality plausibly
+    # spends on one category in a quarter, yet possible for the largest, so not an error.
+    plausible_amount_max_eur: float = Field(default=5_000_000, gt=0)
+    # One survey amount above this many euros per inhabitant quarantines the row. The
+    # smallest municipality (about 1,000 inhabitants) buying a €1,500 laptop for each of
+    # 50 staff spends €75 per inhabitant; an amount typed in cents or with three zeros too
+    # many lands far above €250, a sound one far below.
+    amount_per_inhabitant_max_eur: float = Field(default=250, gt=0)
+    # FTE per 1,000 inhabitants outside this band is a warning. The smallest municipalities
+    # keep a full town hall for few inhabitants and reach several times the usual 8, so 60
+    # leaves room for them; those whose staff work in a shared service organisation report
+    # few FTE of their own, yet below 1 FTE is more likely a unit or typing error.
+    fte_per_1000_min: float = Field(default=1, ge=0)
+    fte_per_1000_max: float = Field(default=60, gt=0)
+    # Drift warnings against the previous loaded quarter: respondents or budget lines down
+    # by more than this share (a wave losing half its respondents usually lost a file) ...
+    drift_max_drop_share: float = Field(default=0.5, gt=0, lt=1)
+    # ... and a municipality's digital spend per inhabitant changing by more than this
+    # factor either way (real quarters move by tens of percent; tenfold is a unit error).
+    drift_max_change_factor: float = Field(default=10, gt=1)
+    # Where a backfill ingests, validates and transforms quarters concurrently: threads
+    # (polars and DuckDB release the GIL), processes, or a Dask cluster via prefect-dask
+    # (dask_address, or a temporary local cluster of `concurrency` worker processes).
+    task_runner: Literal["threads", "processes", "dask"] = "threads"
+    dask_address: str | None = None
+    # Quarters prepared at once; two keeps a two-core machine busy while one quarter is written.
+    concurrency: int = Field(default=2, ge=1)
+    # How long a writer waits for another one's turn on the warehouse. A turn is one
+    # quarter's load and marts, or a publish: seconds at demo scale, minutes at national.
+    lock_timeout_seconds: float = Field(default=900, gt=0)
 
     @classmethod
     def settings_customise_sources(

@@ -45,6 +45,9 @@ class Outcome:
     """How one check went on one batch.
 
     For a batch-level check, element_count is the table's row count and unexpected_count 0.
+    `description` says what the check expects. `message` says in words what it found when
+    the counts alone do not: why a batch-level check failed or a check could not run, and
+    what a drift check compared (see `expectations.drift`); None otherwise.
     """
 
     suite: str
@@ -53,6 +56,8 @@ class Outcome:
     success: bool
     element_count: int
     unexpected_count: int
+    description: str = ""
+    message: str | None = None
 
 
 @dataclass
@@ -163,13 +168,15 @@ def _gate_result(
         result = results[check.name]
         error = _exception_message(result.exception_info)
         if error is not None:
-            batch_errors.append(f"{check.name}: could not be checked: {error}")
-            outcomes.append(_outcome(suite, check, False, row_count, 0))
+            message = f"{check.name}: could not be checked: {error}"
+            batch_errors.append(message)
+            outcomes.append(_outcome(suite, check, False, row_count, 0, message))
             continue
         if not check.is_row_level:
-            if not result.success and check.severity == "error":
-                batch_errors.append(_batch_message(check, result.result))
-            outcomes.append(_outcome(suite, check, result.success, row_count, 0))
+            message = None if result.success else _batch_message(check, result.result)
+            if message is not None and check.severity == "error":
+                batch_errors.append(message)
+            outcomes.append(_outcome(suite, check, result.success, row_count, 0, message))
             continue
         if isinstance(check.expectation, gx.expectations.UnexpectedRowsExpectation):
             element_count = row_count
@@ -245,7 +252,14 @@ def _flagged_rows(
     return rows.select(ROW_SCHEMA.keys()).cast(ROW_SCHEMA)  # type: ignore[arg-type]
 
 
-def _outcome(suite: Suite, check: Check, success: bool, element_count: int, unexpected_count: int) -> Outcome:
+def _outcome(
+    suite: Suite,
+    check: Check,
+    success: bool,
+    element_count: int,
+    unexpected_count: int,
+    message: str | None = None,
+) -> Outcome:
     return Outcome(
         suite=suite.name,
         expectation=check.name,
@@ -253,6 +267,8 @@ def _outcome(suite: Suite, check: Check, success: bool, element_count: int, unex
         success=bool(success),
         element_count=element_count,
         unexpected_count=unexpected_count,
+        description=check.description,
+        message=message,
     )
 
 
@@ -267,14 +283,17 @@ def _exception_message(exception_info: Any) -> str | None:
     """The first exception GX caught for an expectation, or None when it ran.
 
     GX reports either one ``{"raised_exception": ..., "exception_message": ...}`` or one
-    such dict per metric that failed.
+    such dict per metric that failed. A database error keeps its first line only: SQLAlchemy
+    appends the statement and a link to its documentation, neither of which helps the
+    reader of a rejection message.
     """
     if not exception_info:
         return None
     infos = [exception_info] if "raised_exception" in exception_info else exception_info.values()
     for info in infos:
         if isinstance(info, dict) and str(info.get("raised_exception")) == "True":
-            return str(info.get("exception_message"))
+            message = str(info.get("exception_message"))
+            return message.splitlines()[0] if message.startswith("(") else message
     return None
 
 

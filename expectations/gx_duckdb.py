@@ -19,6 +19,13 @@ How `DuckDBExecutionEngine` fixes it
     match. Buffering every result before returning it (``Result.freeze()``) also works, but
     copies every matching row into Python objects first.
 
+    One connection for everything has one more consequence: a statement that fails (an
+    expectation's SQL naming a column the table lacks) aborts DuckDB's transaction on that
+    connection, and every later query would fail with "Current transaction is aborted".
+    SQLAlchemy does not notice, so GX's own recovery (on ``PendingRollbackError``) does not
+    run. `execute_query` rolls the connection back after a failed statement before
+    re-raising, so the failure stays with the one expectation that caused it.
+
 Scope
     Nothing in GX is patched. Only datasources made by `add_duckdb_datasource` use this
     engine. Their class name starts with an underscore so that GX's datasource metaclass
@@ -58,6 +65,14 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
         if self._connection is None or self._connection.closed:
             self._connection = self.engine.connect()
         yield self._connection
+
+    def execute_query(self, query: Any) -> Any:
+        with self.get_connection() as connection:
+            try:
+                return self._execute_query_with_recovery(connection, query)
+            except sa.exc.DBAPIError:
+                connection.rollback()
+                raise
 
     def fetch_frame(self, sql: str, parameters: Sequence[Any] = ()) -> pl.DataFrame:
         """Run `sql` on this engine's DuckDB connection and return the rows through Arrow."""
@@ -120,7 +135,12 @@ def add_duckdb_datasource(
                 "read_only": read_only,
                 # Never download an extension at query time: there is no network.
                 "config": {"autoinstall_known_extensions": False},
-            }
+            },
+            # `?` placeholders rather than duckdb-engine's default `$1`: GX inlines the
+            # parameters of the queries it reports (unexpected rows) only for styles it
+            # recognises, and it decides `$1` was inlined whenever the parameter's value
+            # also appears elsewhere in the text (a 2 in `population_2020`), leaving it bound.
+            "paramstyle": "qmark",
         },
     )
     added = context.add_datasource(datasource=datasource)

@@ -12,11 +12,19 @@ Row-level checks are the column, column-pair and multicolumn map expectations an
 `UnexpectedRowsExpectation`; every other expectation is batch-level. A map expectation
 skips NULLs, so each column whose NULL is an error has its own not-null check.
 
-Grain of the validated tables: one row per source row, identified by ``row_id``.
+A check also names the columns whose values explain a failure (``columns``): the
+quarantine shows those values of a rejected row next to its reasons.
+
+Bounds that decide plausibility come in as a `Bounds`, built from the settings module
+(`costtrends.settings`), where each default and the reason for it live.
+
+Grain of the validated tables: one row per source row, identified by ``row_id``, except
+`reference_suites` (one row per seed file row).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -30,14 +38,10 @@ from great_expectations.expectations.expectation import (
 )
 
 from expectations.code_sets import ExpectColumnValuesToBeInCodeSet
+from expectations.patterns import ExpectColumnValuesToFullyMatchRegex
 from transforms.schema import AMOUNT_COLUMNS, BUDGET_KINDS, PERCENT_COLUMNS
 
 Severity = Literal["error", "warning"]
-
-# One amount above this is more than a municipality plausibly spends on one cost category
-# in one quarter (the national total was about €3.5–5.5 million): likely a unit or typing
-# error, but possible, so a warning rather than a rejection.
-PLAUSIBLE_AMOUNT_MAX_EUR = 5_000_000
 
 _ROW_LEVEL = (
     ColumnMapExpectation,
@@ -55,6 +59,7 @@ class Check:
     severity: Severity
     expectation: Expectation
     description: str
+    columns: tuple[str, ...] = ()
 
     @property
     def is_row_level(self) -> bool:
@@ -75,6 +80,45 @@ class Suite:
         if duplicates:
             raise ValueError(f"suite {self.name!r} has duplicate check names: {duplicates}")
 
+    def failure_columns(self) -> dict[str, tuple[str, ...]]:
+        """Check name → the columns whose values explain a failure of it."""
+        return {check.name: check.columns for check in self.checks if check.columns}
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Plausibility and drift bounds; `costtrends.settings` holds the defaults and why.
+
+    amount_max_eur: one survey amount above it is a warning.
+    amount_per_inhabitant_max_eur: one survey amount per inhabitant above it is an error.
+    fte_per_1000_min / fte_per_1000_max: FTE per 1,000 inhabitants outside is a warning.
+    drift_max_drop_share: respondents or budget lines down by more than this share of the
+        previous quarter's is a warning.
+    drift_max_change_factor: a municipality's digital spend per inhabitant changing by more
+        than this factor quarter on quarter is a warning.
+    """
+
+    amount_max_eur: float
+    amount_per_inhabitant_max_eur: float
+    fte_per_1000_min: float
+    fte_per_1000_max: float
+    drift_max_drop_share: float
+    drift_max_change_factor: float
+
+    def __post_init__(self) -> None:
+        # The bounds are written into SQL as number literals: only finite numbers pass.
+        for name, value in vars(self).items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(f"bound {name} must be a finite number, got {value!r}")
+            if value < 0:
+                raise ValueError(f"bound {name} must not be negative, got {value!r}")
+        if self.fte_per_1000_min > self.fte_per_1000_max:
+            raise ValueError("fte_per_1000_min is above fte_per_1000_max")
+        if not 0 < self.drift_max_drop_share < 1:
+            raise ValueError("drift_max_drop_share must lie between 0 and 1")
+        if self.drift_max_change_factor <= 1:
+            raise ValueError("drift_max_change_factor must be above 1")
+
 
 SURVEY_COLUMNS: tuple[str, ...] = (
     "municipality_code",
@@ -85,6 +129,7 @@ SURVEY_COLUMNS: tuple[str, ...] = (
     *AMOUNT_COLUMNS,
     "is_preview",
     "respondent_is_test",
+    "population",
 )
 BUDGET_AMOUNT_COLUMNS: tuple[str, ...] = ("lasten_eur", "baten_eur")
 BUDGET_KEY_COLUMNS: tuple[str, ...] = ("taakveld", "categorie", "kind")
@@ -97,8 +142,12 @@ BUDGET_COLUMNS: tuple[str, ...] = (
 )
 
 
-def survey_suite(*, valid_codes: Sequence[str]) -> Suite:
-    """Checks for the staged survey table. Grain: one row per survey response."""
+def survey_suite(*, valid_codes: Sequence[str], bounds: Bounds) -> Suite:
+    """Checks for the staged survey table. Grain: one row per survey response.
+
+    The table carries ``population``: the inhabitants of the reporting municipality in the
+    quarter's year (NULL when unknown, which the size-relative checks then skip).
+    """
     checks = [
         *_batch_checks(SURVEY_COLUMNS),
         *_municipality_checks(valid_codes),
@@ -108,6 +157,7 @@ def survey_suite(*, valid_codes: Sequence[str]) -> Suite:
                 "error",
                 gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0),
                 f"{column} is not negative (empty is allowed: not answered)",
+                (column,),
             )
             for column in AMOUNT_COLUMNS
         ),
@@ -117,6 +167,7 @@ def survey_suite(*, valid_codes: Sequence[str]) -> Suite:
                 "error",
                 gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=100),
                 f"{column} is a percentage from 0 to 100 (empty is allowed)",
+                (column,),
             )
             for column in PERCENT_COLUMNS
         ),
@@ -125,6 +176,7 @@ def survey_suite(*, valid_codes: Sequence[str]) -> Suite:
             "error",
             gxe.ExpectColumnValuesToBeBetween(column="fte", min_value=0, strict_min=True),
             "fte is greater than 0 (empty is allowed)",
+            ("fte",),
         ),
         _period_check(),
         Check(
@@ -137,18 +189,90 @@ def survey_suite(*, valid_codes: Sequence[str]) -> Suite:
                 )
             ),
             "not a preview or test response (is_preview and respondent_is_test are not true)",
+            ("is_preview", "respondent_is_test"),
+        ),
+        *(
+            Check(
+                f"amount_per_inhabitant_plausible:{column}",
+                "error",
+                gxe.UnexpectedRowsExpectation(
+                    unexpected_rows_query=(
+                        "select * from {batch} where population > 0 "
+                        f"and {column} > {_number(bounds.amount_per_inhabitant_max_eur)} * population"
+                    )
+                ),
+                f"{column} is at most €{bounds.amount_per_inhabitant_max_eur:,g} per inhabitant "
+                "of the municipality (skipped when its population is unknown)",
+                (column, "population"),
+            )
+            for column in AMOUNT_COLUMNS
         ),
         *(
             Check(
                 f"amount_plausible:{column}",
                 "warning",
-                gxe.ExpectColumnValuesToBeBetween(column=column, max_value=PLAUSIBLE_AMOUNT_MAX_EUR),
-                f"{column} is at most €{PLAUSIBLE_AMOUNT_MAX_EUR:,} for one quarter",
+                gxe.ExpectColumnValuesToBeBetween(column=column, max_value=bounds.amount_max_eur),
+                f"{column} is at most €{bounds.amount_max_eur:,g} for one quarter",
+                (column,),
             )
             for column in AMOUNT_COLUMNS
         ),
+        Check(
+            "fte_plausible",
+            "warning",
+            gxe.UnexpectedRowsExpectation(
+                unexpected_rows_query=(
+                    "select * from {batch} where population > 0 and fte is not null "
+                    f"and (fte * 1000 < {_number(bounds.fte_per_1000_min)} * population "
+                    f"or fte * 1000 > {_number(bounds.fte_per_1000_max)} * population)"
+                )
+            ),
+            f"fte per 1,000 inhabitants is from {bounds.fte_per_1000_min:g} to "
+            f"{bounds.fte_per_1000_max:g} (skipped when fte or the population is unknown)",
+            ("fte", "population"),
+        ),
     ]
     return Suite("survey", tuple(checks))
+
+
+# The columns of the current survey responses `survey_responses_suite` reads.
+RESPONSE_COLUMNS: tuple[str, ...] = ("municipality_code", "quarter", "is_superseded")
+
+
+def survey_responses_suite() -> Suite:
+    """A guard on the survey responses after resubmissions are resolved.
+
+    Grain: one row per loaded survey response, superseded ones included. Exactly one
+    response per municipality × quarter is current; a failure means the resolution is
+    wrong, not the data, so the pipeline stops rather than quarantining anything.
+    """
+    return Suite(
+        "survey_responses",
+        (
+            Check(
+                "columns_present",
+                "error",
+                gxe.ExpectTableColumnsToMatchSet(column_set=list(RESPONSE_COLUMNS), exact_match=False),
+                "the table has every column the checks read",
+            ),
+            Check(
+                "one_current_response_per_municipality_quarter",
+                "error",
+                # SQL rather than ExpectCompoundColumnsToBeUnique: on DuckDB, GX's query for
+                # that expectation's unexpected rows names row_id ambiguously and fails.
+                gxe.UnexpectedRowsExpectation(
+                    unexpected_rows_query=(
+                        "select * from {batch} where not is_superseded "
+                        "and (municipality_code, quarter) in ("
+                        "select municipality_code, quarter from {batch} where not is_superseded "
+                        "group by all having count(*) > 1)"
+                    )
+                ),
+                "(municipality_code, quarter) is unique among the current responses",
+                ("municipality_code", "quarter"),
+            ),
+        ),
+    )
 
 
 def budget_suite(
@@ -174,6 +298,7 @@ def budget_suite(
                 "error",
                 gxe.ExpectColumnValuesToNotBeNull(column=column),
                 f"{column} is filled in",
+                (column,),
             )
             for column in BUDGET_KEY_COLUMNS
         ),
@@ -183,6 +308,7 @@ def budget_suite(
                 "error",
                 ExpectColumnValuesToBeInCodeSet(column=column, value_set=value_set),
                 f"{column} is one of the {len(value_set)} known codes",
+                (column,),
             )
             for column, value_set in value_sets.items()
         ),
@@ -191,6 +317,7 @@ def budget_suite(
             "error",
             gxe.ExpectColumnValuesToBeInSet(column="kind", value_set=list(BUDGET_KINDS)),
             f"kind is one of {', '.join(BUDGET_KINDS)}",
+            ("kind",),
         ),
         *(
             Check(
@@ -198,12 +325,169 @@ def budget_suite(
                 "error",
                 gxe.ExpectColumnValuesToNotBeNull(column=column),
                 f"{column} is filled in (0 when nothing was booked)",
+                (column,),
             )
             for column in BUDGET_AMOUNT_COLUMNS
         ),
         _period_check(),
     ]
     return Suite("budget", tuple(checks))
+
+
+# Seed files and the patterns their codes follow (CBS municipality codes; Iv3 taakvelden
+# such as 0.4, 0.10 or 6.71a; Iv3 economische categorieën such as 1.1 or 3.4.1).
+MUNICIPALITY_CODE_PATTERN = r"GM\d{4}"
+TAAKVELD_CODE_PATTERN = r"\d\.\d{1,2}[a-z]?"
+CATEGORIE_CODE_PATTERN = r"\d\.\d(\.\d)?"
+ISO_DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
+
+
+def reference_suites(*, population_columns: Sequence[str], register_codes: Sequence[str]) -> dict[str, Suite]:
+    """Checks for the seed files, one suite per seed, keyed by the seed's file name.
+
+    Grain: one row per seed file row, values as text, as written in the file. The mergers
+    table is mergers.csv with each merger's share from merger_shares.csv (empty when the
+    merger has none there: the whole municipality goes to its successor, share 1).
+    `population_columns` are the register's ``population_<year>`` columns;
+    `register_codes` the codes in the register, which every merger successor must be.
+    """
+    register = ("code", "name", "province", "valid_from", "valid_to", *population_columns)
+    municipalities = [
+        *_batch_checks(register),
+        *_code_checks("code", MUNICIPALITY_CODE_PATTERN, "a CBS municipality code (GM and four digits)"),
+        Check(
+            "name_present",
+            "error",
+            gxe.ExpectColumnValuesToNotBeNull(column="name"),
+            "name is filled in",
+            ("name",),
+        ),
+        *(
+            Check(
+                f"population_positive:{column}",
+                "error",
+                gxe.UnexpectedRowsExpectation(
+                    unexpected_rows_query=(
+                        f"select * from {{batch}} where {column} is not null "
+                        f"and not regexp_full_match({column}, '[1-9][0-9]*')"
+                    )
+                ),
+                f"{column} is a whole number above 0 in plain digits (empty: no population that year)",
+                (column,),
+            )
+            for column in population_columns
+        ),
+        *(
+            Check(
+                f"date_well_formed:{column}",
+                "error",
+                ExpectColumnValuesToFullyMatchRegex(column=column, regex=ISO_DATE_PATTERN),
+                f"{column} is a date written YYYY-MM-DD (empty: open)",
+                (column,),
+            )
+            for column in ("valid_from", "valid_to")
+        ),
+    ]
+    share = "try_cast(coalesce(share, '1') as double)"
+    mergers = [
+        *_batch_checks(("old_code", "new_code", "effective_date", "share")),
+        *(
+            Check(
+                f"code_well_formed:{column}",
+                "error",
+                ExpectColumnValuesToFullyMatchRegex(column=column, regex=MUNICIPALITY_CODE_PATTERN),
+                f"{column} is a CBS municipality code (GM and four digits)",
+                (column,),
+            )
+            for column in ("old_code", "new_code")
+        ),
+        Check(
+            "successor_in_register",
+            "error",
+            ExpectColumnValuesToBeInCodeSet(
+                column="new_code", value_set=_value_set("register_codes", register_codes)
+            ),
+            "new_code is a municipality in the register",
+            ("new_code",),
+        ),
+        Check(
+            "effective_date_present",
+            "error",
+            gxe.ExpectColumnValuesToNotBeNull(column="effective_date"),
+            "effective_date is filled in",
+            ("effective_date",),
+        ),
+        Check(
+            "date_well_formed:effective_date",
+            "error",
+            ExpectColumnValuesToFullyMatchRegex(column="effective_date", regex=ISO_DATE_PATTERN),
+            "effective_date is a date written YYYY-MM-DD",
+            ("effective_date",),
+        ),
+        Check(
+            "share_in_range",
+            "error",
+            gxe.UnexpectedRowsExpectation(
+                unexpected_rows_query=(
+                    f"select * from {{batch}} where {share} is null or {share} <= 0 or {share} > 1"
+                )
+            ),
+            "share is a number above 0 and at most 1 (empty: 1)",
+            ("share",),
+        ),
+        Check(
+            "shares_sum_to_one",
+            "error",
+            gxe.UnexpectedRowsExpectation(
+                unexpected_rows_query=(
+                    "select * from {batch} where old_code in (select old_code from {batch} "
+                    f"group by old_code having abs(sum({share}) - 1) > 1e-9)"
+                )
+            ),
+            "the shares of one dissolved municipality sum to 1, so nothing is counted twice",
+            ("old_code", "new_code", "share"),
+        ),
+    ]
+    taakvelden = [
+        *_batch_checks(("code", "name")),
+        *_code_checks("code", TAAKVELD_CODE_PATTERN, "an Iv3 taakveld code such as 0.4, 0.10 or 6.71a"),
+    ]
+    categorieen = [
+        *_batch_checks(("code", "name")),
+        *_code_checks("code", CATEGORIE_CODE_PATTERN, "an Iv3 categorie code such as 1.1 or 3.4.1"),
+    ]
+    return {
+        "municipalities.csv": Suite("reference_municipalities", tuple(municipalities)),
+        "mergers.csv": Suite("reference_mergers", tuple(mergers)),
+        "iv3_taakvelden.csv": Suite("reference_taakvelden", tuple(taakvelden)),
+        "iv3_categorieen.csv": Suite("reference_categorieen", tuple(categorieen)),
+    }
+
+
+def _code_checks(column: str, pattern: str, what: str) -> list[Check]:
+    return [
+        Check(
+            "code_present",
+            "error",
+            gxe.ExpectColumnValuesToNotBeNull(column=column),
+            f"{column} is filled in",
+            (column,),
+        ),
+        Check(
+            "code_well_formed",
+            "error",
+            ExpectColumnValuesToFullyMatchRegex(column=column, regex=pattern),
+            f"{column} is {what}",
+            (column,),
+        ),
+        Check(
+            "code_unique",
+            "error",
+            gxe.ExpectColumnValuesToBeUnique(column=column),
+            f"{column} appears once",
+            (column,),
+        ),
+    ]
 
 
 def _batch_checks(columns: Sequence[str]) -> list[Check]:
@@ -231,12 +515,14 @@ def _municipality_checks(valid_codes: Sequence[str]) -> list[Check]:
             "error",
             gxe.ExpectColumnValuesToNotBeNull(column="municipality_code"),
             "the municipality was matched to a CBS code",
+            ("municipality",),
         ),
         Check(
             "municipality_in_register",
             "error",
             ExpectColumnValuesToBeInCodeSet(column="municipality_code", value_set=codes),
             f"municipality_code is one of the {len(codes)} codes valid in the quarter",
+            ("municipality", "municipality_code"),
         ),
     ]
 
@@ -255,7 +541,13 @@ def _period_check() -> Check:
             )
         ),
         "the row's own period, when given, is the quarter of the folder it arrived in",
+        ("period_quarter",),
     )
+
+
+def _number(value: float) -> str:
+    """A bound as a SQL number literal (`Bounds` admits finite numbers only)."""
+    return repr(float(value))
 
 
 def _value_set(label: str, values: Sequence[str]) -> list[str]:

@@ -1,25 +1,45 @@
-"""The quarterly refresh: land, validate, transform and load one quarter, then marts and snapshot."""
+"""The quarterly refresh: land, validate, transform and load one quarter, then marts and snapshot.
+
+Both flows share `refresh_quarters`: quarters are ingested, validated and transformed
+concurrently on the task runner (none of that writes to the warehouse); each quarter
+is then written, its partitions and the marts it affects, one quarter at a time in
+quarter order and under the warehouse lock, so another writer can take turns.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import uuid
-from dataclasses import dataclass, field
+from collections import Counter, deque
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
+import duckdb
+import polars as pl
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 
-from costtrends import pipeline
+from costtrends import incremental, pipeline
+from costtrends.incremental import LandingChanged, QuarterPlan
+from costtrends.locking import warehouse_lock
+from costtrends.progress import emit
 from costtrends.settings import Settings, get_settings
+from flows.artifacts import publish_artifacts
+from flows.task_runners import task_runner_for
 from transforms.quarter import Quarter
 from warehouse.db import connect
 from warehouse.publish import publish_snapshot
 from warehouse.seeds import Reference, load_reference, read_reference
 
+PREPARE_STAGES = ("ingest", "validate", "transform")
+
 
 @dataclass
 class RefreshSummary:
-    """What one quarter's refresh did; `status` is clean, partial or failed."""
+    """What one quarter's refresh did; `status` is clean, partial, skipped, failed or not reached."""
 
     quarter: str
     run_id: str
@@ -27,6 +47,15 @@ class RefreshSummary:
     marts_changed: dict[str, int] = field(default_factory=dict)
     snapshot: str | None = None
     failed_checks: list[str] = field(default_factory=list)
+    # The run's validation page (static HTML under the docs folder).
+    docs: str | None = None
+    # Why the quarter was redone (see costtrends.incremental); None: skipped as unchanged.
+    reason: str | None = "requested"
+    # Set when the quarter was not refreshed: "failed", or "not reached" after a failure.
+    outcome: str | None = None
+    error: str | None = None
+    # A refresh also redoes loaded quarters whose files were restated.
+    also_refreshed: list[RefreshSummary] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
@@ -42,56 +71,187 @@ class RefreshSummary:
 
     @property
     def status(self) -> str:
+        if self.outcome is not None:
+            return self.outcome
+        if self.reason is None:
+            return "skipped"
         if any(f.status != "loaded" for f in self.files):
             return "partial"
         return "clean"
 
 
-@task
-def prepare_reference(settings: Settings) -> Reference:
+@dataclass
+class Prepared:
+    """One source × quarter ready to load: the validated batch and its core rows."""
+
+    batch: pipeline.Batch
+    core: dict[str, pl.DataFrame]
+
+
+class RefreshFailed(RuntimeError):
+    """A quarter could not be refreshed; the quarters before it were written."""
+
+
+def new_run_id(quarter: Quarter) -> str:
+    return f"{quarter}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def _is_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a file still being written or a warehouse opened by another program; nothing else."""
+    try:
+        state.result()
+    except (LandingChanged, OSError, duckdb.IOException):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def _lock(settings: Settings, purpose: str, timeout: float | None = None) -> Any:
+    logger = get_run_logger()
+    return warehouse_lock(
+        settings.warehouse,
+        purpose=purpose,
+        timeout=timeout or settings.lock_timeout_seconds,
+        log=logger.warning,
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def prepare_reference(settings: Settings, purpose: str) -> Reference:
     """Read the seeds and replace the reference dims (an edited seed takes effect here)."""
     boundary = dt.date.fromisoformat(settings.boundary_date) if settings.boundary_date else None
+    pipeline.validate_reference_seeds()
     ref = read_reference(boundary_date=boundary)
-    with connect(settings.warehouse) as con:
+    with _lock(settings, f"{purpose}: reference"), connect(settings.warehouse) as con:
         load_reference(con, ref)
     return ref
 
 
-@task(retries=2, retry_delay_seconds=5)
+def _hashes(settings: Settings, quarters: set[Quarter]) -> dict[tuple[Quarter, str], str]:
+    return {
+        (q, s): incremental.landing_hashes(settings.landing, s, q) for q in quarters for s in pipeline.SOURCES
+    }
+
+
+@task(cache_policy=NO_CACHE)
+def plan_backfill(
+    settings: Settings, quarters: list[Quarter], force: bool, purpose: str
+) -> list[QuarterPlan]:
+    """Which quarters of the range to redo; the current ones are recorded as skipped in meta.runs."""
+    hashes = _hashes(settings, set(quarters))
+    started = dt.datetime.now(dt.UTC)
+    with _lock(settings, f"{purpose}: plan"), connect(settings.warehouse) as con:
+        plans = incremental.plan_quarters(incremental.partition_state(con), quarters, hashes, force=force)
+        plans = [replace(p, run_id=new_run_id(p.quarter)) for p in plans]
+        for p in plans:
+            if p.skipped:
+                incremental.record_run(
+                    con, p.run_id, p.quarter, started_at=started, status="skipped", message=p.detail
+                )
+    return plans
+
+
+@task(cache_policy=NO_CACHE)
+def plan_refresh(settings: Settings, quarter: Quarter, purpose: str) -> list[QuarterPlan]:
+    """The requested quarter, plus every loaded quarter whose files were restated or whose run died."""
+    candidates = incremental.landing_quarters(settings.landing) - {quarter}
+    hashes = _hashes(settings, candidates)
+    with _lock(settings, f"{purpose}: plan"), connect(settings.warehouse) as con:
+        state = incremental.partition_state(con)
+    loaded = {Quarter.parse(q) for q, _ in state} - {quarter}
+    hashes.update(_hashes(settings, loaded - candidates))
+    plans = incremental.plan_quarters(state, sorted(loaded), hashes)
+    restated = [p for p in plans if p.reason in incremental.RESTATED]
+    stale_code = [str(p.quarter) for p in plans if p.reason == "code"]
+    if stale_code:
+        get_run_logger().warning(
+            "%d loaded quarters (%s..%s) were loaded by another code version; "
+            "a backfill over them rebuilds them",
+            len(stale_code),
+            stale_code[0],
+            stale_code[-1],
+        )
+    requested = QuarterPlan(quarter, "requested", "asked for")
+    plans = sorted([requested, *restated], key=lambda p: p.quarter)
+    return [replace(p, run_id=new_run_id(p.quarter)) for p in plans]
+
+
+@task(
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=_is_transient,
+    cache_policy=NO_CACHE,
+)
 def ingest(settings: Settings, source: str, quarter: Quarter, run_id: str, ref: Reference) -> pipeline.Batch:
-    """Read one source's landing files for the quarter (retried: files may still be arriving)."""
-    return pipeline.ingest_batch(settings.landing, source, quarter, run_id, ref)
+    """Read one source's landing files for the quarter (retried while a file is still being written)."""
+    before = incremental.landing_signature(settings.landing, source, quarter)
+    batch = pipeline.ingest_batch(settings.landing, source, quarter, run_id, ref)
+    after = incremental.landing_signature(settings.landing, source, quarter)
+    incremental.check_unchanged(before, after, f"{source}/{quarter}")
+    return batch
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def validate(batch: pipeline.Batch, ref: Reference, workdir: Path) -> pipeline.Batch:
     """Great Expectations gate: failing rows to quarantine with every failed check's name."""
+    workdir.mkdir(parents=True, exist_ok=True)
     return pipeline.validate_batch(batch, ref, workdir=workdir)
 
 
-@task
-def load(settings: Settings, batches: list[pipeline.Batch]) -> list[pipeline.FileReport]:
-    """Transform good rows and replace the quarter's partitions, one transaction per source."""
-    reports: list[pipeline.FileReport] = []
-    with connect(settings.warehouse) as con:
-        for batch in batches:
-            core = pipeline.transform_batch(batch)
-            reports.extend(pipeline.account_rows(batch, core))
-            pipeline.load_batch(con, batch, core)
-    return reports
+@task(cache_policy=NO_CACHE)
+def transform(batch: pipeline.Batch) -> Prepared:
+    """Good rows → the quarter's core rows; every file's rows read = loaded + quarantined."""
+    core = pipeline.transform_batch(batch)
+    pipeline.account_rows(batch, core)
+    return Prepared(batch, core)
 
 
-@task
-def refresh_marts(settings: Settings, quarter: Quarter, ref: Reference) -> dict[str, int]:
-    """Recompute the mart rows of every quarter whose values can change."""
-    with connect(settings.warehouse) as con:
-        return pipeline.refresh_marts(con, pipeline.affected_quarters(con, quarter), ref)
+@task(
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=_is_transient,
+    cache_policy=NO_CACHE,
+)
+def write(
+    settings: Settings,
+    plan: QuarterPlan,
+    prepared: list[Prepared],
+    ref: Reference,
+    started_at: dt.datetime,
+    purpose: str,
+) -> dict[str, int]:
+    """Replace the quarter's partitions, refresh the marts it affects, then record the run."""
+    status = "clean" if all(f.status == "loaded" for p in prepared for f in p.batch.files) else "partial"
+    with _lock(settings, f"{purpose}: load {plan.quarter}"), connect(settings.warehouse) as con:
+        for p in prepared:
+            pipeline.load_batch(con, p.batch, p.core)
+        changed = pipeline.refresh_marts(con, pipeline.affected_quarters(con, plan.quarter), ref)
+        pipeline.write_validation_docs(con, settings.docs, plan.run_id)
+        incremental.record_run(
+            con, plan.run_id, plan.quarter, started_at=started_at, status=status, message=plan.reason
+        )
+    return changed
 
 
-@task(retries=1, retry_delay_seconds=2)
-def publish(settings: Settings, run_id: str) -> Path:
+@task(cache_policy=NO_CACHE)
+def record_failure(settings: Settings, plan: QuarterPlan, started_at: dt.datetime, message: str) -> None:
+    """Note a quarter that could not be refreshed in meta.runs (briefly: the warehouse may be what failed)."""
+    with _lock(settings, f"record failure of {plan.quarter}", timeout=30), connect(settings.warehouse) as con:
+        incremental.record_run(
+            con, plan.run_id, plan.quarter, started_at=started_at, status="failed", message=message
+        )
+
+
+@task(
+    retries=2,
+    retry_delay_seconds=5,
+    retry_condition_fn=_is_transient,
+    cache_policy=NO_CACHE,
+)
+def publish(settings: Settings, run_id: str, purpose: str = "publish") -> Path:
     """Write the BI snapshot to a new file and rename it over the published one."""
-    with connect(settings.warehouse) as con:
+    with _lock(settings, f"{purpose}: publish"), connect(settings.warehouse) as con:
         return publish_snapshot(
             con,
             settings.published,
@@ -100,28 +260,159 @@ def publish(settings: Settings, run_id: str) -> Path:
         )
 
 
+@dataclass
+class _Job:
+    plan: QuarterPlan
+    started_at: dt.datetime
+    prepared: dict[str, Prepared] = field(default_factory=dict)
+    done: Counter[str] = field(default_factory=Counter)
+    error: str | None = None
+
+
+def refresh_quarters(
+    settings: Settings,
+    plans: list[QuarterPlan],
+    ref: Reference,
+    *,
+    concurrency: int,
+    purpose: str,
+) -> tuple[list[RefreshSummary], str | None]:
+    """Redo the quarters that need it: prepare them concurrently, write them one by one in order.
+
+    At most `concurrency + 1` quarters are in flight at once, so memory stays bounded
+    however long the range. Stops at the first quarter that fails: the quarters before it
+    are written, and the next run continues from it. Returns a summary per quarter and
+    the failure, if any.
+    """
+    logger = get_run_logger()
+    summaries = {p.quarter: RefreshSummary(str(p.quarter), p.run_id, reason=p.reason) for p in plans}
+    todo = [p for p in sorted(plans, key=lambda p: p.quarter) if not p.skipped]
+    for p in sorted(plans, key=lambda p: p.quarter):
+        emit(str(p.quarter), "skipped" if p.skipped else "planned")
+        if p.skipped:
+            logger.info("%s: skipped, %s", p.quarter, p.detail)
+    failure: str | None = None
+    failed_job: _Job | None = None
+    if not todo:
+        return [summaries[q] for q in sorted(summaries)], None
+
+    finished: queue.Queue[PrefectFuture[Any]] = queue.Queue()
+    owner: dict[PrefectFuture[Any], tuple[_Job, str, str]] = {}
+    jobs: dict[Quarter, _Job] = {}
+    waiting = deque(todo)
+    workdir = settings.home / "work"
+
+    with task_runner_for(settings, concurrency) as runner:
+
+        def submit(plan: QuarterPlan) -> None:
+            job = jobs[plan.quarter] = _Job(plan, dt.datetime.now(dt.UTC))
+            for source in pipeline.SOURCES:
+                ingested = runner.submit(
+                    ingest,
+                    {
+                        "settings": settings,
+                        "source": source,
+                        "quarter": plan.quarter,
+                        "run_id": plan.run_id,
+                        "ref": ref,
+                    },
+                )
+                validated = runner.submit(validate, {"batch": ingested, "ref": ref, "workdir": workdir})
+                transformed = runner.submit(transform, {"batch": validated})
+                for stage, future in zip(PREPARE_STAGES, (ingested, validated, transformed), strict=True):
+                    owner[future] = (job, source, stage)
+                    future.add_done_callback(finished.put)
+
+        def fill_window() -> None:
+            while waiting and len(jobs) < concurrency + 1:
+                submit(waiting.popleft())
+
+        fill_window()
+        for plan in todo:
+            job = jobs[plan.quarter]
+            # Handle finished prepare tasks, of any quarter, until this quarter is ready or failed.
+            while job.error is None and len(job.prepared) < len(pipeline.SOURCES):
+                future = finished.get()
+                other, source, stage = owner.pop(future)
+                future.wait()
+                state = future.state
+                if not state.is_completed():
+                    if other.error is None:
+                        other.error = f"{stage} of {source} failed: {state.message or state.name}"
+                    continue
+                other.done[stage] += 1
+                if other.done[stage] == len(pipeline.SOURCES):
+                    emit(str(other.plan.quarter), stage)
+                if stage == "transform":
+                    other.prepared[source] = future.result()
+            summary = summaries[plan.quarter]
+            if job.error is None:
+                prepared = [job.prepared[s] for s in pipeline.SOURCES]
+                try:
+                    summary.marts_changed = write(settings, plan, prepared, ref, job.started_at, purpose)
+                except Exception as exc:
+                    job.error = f"load failed: {exc}"
+            if job.error is not None:
+                summary.outcome, summary.error = "failed", job.error
+                failure, failed_job = f"{plan.quarter}: {job.error}", job
+                emit(str(plan.quarter), "failed")
+                break
+            summary.files = [f for p in prepared for f in p.batch.files]
+            summary.docs = str(pipeline.validation_docs_path(settings.docs, plan.run_id))
+            summary.failed_checks = sorted(
+                {o.expectation for p in prepared for o in p.batch.outcomes if not o.success}
+            )
+            emit(str(plan.quarter), "load")
+            logger.info(
+                "%s (%s): %d rows read, %d loaded, %d quarantined (%s)",
+                plan.quarter,
+                plan.reason,
+                summary.rows_read,
+                summary.rows_loaded,
+                summary.rows_quarantined,
+                summary.status,
+            )
+            del jobs[plan.quarter]
+            fill_window()
+
+    if failed_job is not None and failure is not None:
+        for p in todo:
+            if p.quarter > failed_job.plan.quarter:
+                summaries[p.quarter].outcome = "not reached"
+                summaries[p.quarter].error = f"stopped at {failed_job.plan.quarter}"
+        try:
+            record_failure(settings, failed_job.plan, failed_job.started_at, failure)
+        except Exception as exc:  # the failure itself is what the caller must see
+            logger.warning("could not record the failure in meta.runs: %s", exc)
+    return [summaries[q] for q in sorted(summaries)], failure
+
+
 @flow(name="quarterly-refresh", log_prints=True)
-def quarterly_refresh(quarter: str | None = None, publish_snapshot: bool = True) -> RefreshSummary:
-    """Land, validate, transform and load one quarter (default: the last finished one)."""
+def quarterly_refresh(
+    quarter: str | None = None,
+    publish_snapshot: bool = True,
+    concurrency: int | None = None,
+) -> RefreshSummary:
+    """Refresh one quarter (default: the last finished one) and any loaded quarter restated since.
+
+    A loaded quarter whose landing files changed, or whose last run died, is redone with
+    it and the marts it affects are recomputed.
+    """
     settings = get_settings()
     q = Quarter.parse(quarter) if quarter else Quarter.last_finished()
-    run_id = f"{q}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    workdir = settings.home / "work" / run_id
-    workdir.mkdir(parents=True, exist_ok=True)
-    ref = prepare_reference(settings)
-    batches = [validate(ingest(settings, s, q, run_id, ref), ref, workdir) for s in pipeline.SOURCES]
-    summary = RefreshSummary(str(q), run_id)
-    summary.files = load(settings, batches)
-    summary.failed_checks = sorted({o.expectation for b in batches for o in b.outcomes if not o.success})
-    summary.marts_changed = refresh_marts(settings, q, ref)
-    if publish_snapshot:
-        summary.snapshot = str(publish(settings, run_id))
-    get_run_logger().info(
-        "%s: %d rows read, %d loaded, %d quarantined (%s)",
-        q,
-        summary.rows_read,
-        summary.rows_loaded,
-        summary.rows_quarantined,
-        summary.status,
+    purpose = f"quarterly-refresh {q}"
+    ref = prepare_reference(settings, purpose)
+    plans = plan_refresh(settings, q, purpose)
+    summaries, failure = refresh_quarters(
+        settings, plans, ref, concurrency=concurrency or settings.concurrency, purpose=purpose
     )
+    summary = next(s for s in summaries if s.quarter == str(q))
+    summary.also_refreshed = [s for s in summaries if s is not summary]
+    if failure is None and publish_snapshot:
+        snapshot = str(publish(settings, summary.run_id, purpose))
+        for s in summaries:
+            s.snapshot = snapshot
+    publish_artifacts("quarterly-refresh", f"Quarterly refresh {q}", summaries, failure=failure)
+    if failure is not None:
+        raise RefreshFailed(f"{failure}; the next run redoes it")
     return summary

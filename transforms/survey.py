@@ -6,10 +6,19 @@ the same rows, typed. Grain of `costs_to_long`: response × cost category.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from transforms.municipality import match_municipalities
-from transforms.parse import parse_amount, parse_flag, parse_fte, parse_percent, parse_timestamp
+from transforms.parse import (
+    DecimalMode,
+    parse_amount,
+    parse_flag,
+    parse_fte,
+    parse_percent,
+    parse_timestamp,
+)
 from transforms.quarter import Quarter
 from transforms.schema import AMOUNT_COLUMNS, COST_CATEGORIES, PERCENT_COLUMNS
 
@@ -28,6 +37,35 @@ def parse_quarter_expr(expr: pl.Expr) -> pl.Expr:
     return pl.when(year.is_not_null()).then(pl.concat_str(year, pl.lit("Q"), number))
 
 
+# Excel stores a date as days since 1899-12-30; a bare number in this range
+# (2000-01-01 up to 2100-01-01) in a date column is such a serial.
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+EXCEL_SERIAL_RANGE = (36526, 73051)
+# Preview and test markers a survey tool writes in its status column (`Survey Preview`,
+# `Survey Test`, `Voorbeeldweergave`); `1`, `ja`, `true` and the like also mark a preview.
+PREVIEW_PATTERN = r"(?i)\b(?:preview|test|voorbeeld\w*)\b"
+
+
+def parse_submitted_at(expr: pl.Expr) -> pl.Expr:
+    """A submission time: the formats of `parse_timestamp`, or an Excel date serial
+    (`44291.375` is 2021-04-05 09:00), rounded to the second."""
+    serial = expr.str.strip_chars().str.extract(r"^([0-9]{5}(?:\.[0-9]+)?)$").cast(pl.Float64)
+    seconds = (serial * 86400).round(0).cast(pl.Int64)
+    from_serial = pl.lit(EXCEL_EPOCH, dtype=pl.Datetime("us")) + pl.duration(seconds=seconds)
+    low, high = EXCEL_SERIAL_RANGE
+    return (
+        pl.when(serial.is_between(low, high, closed="left"))
+        .then(from_serial)
+        .otherwise(parse_timestamp(expr))
+        .cast(pl.Datetime("us"))
+    )
+
+
+def parse_preview(expr: pl.Expr) -> pl.Expr:
+    """True for a set flag (`parse_flag`) or a tool's preview/test status; never null."""
+    return parse_flag(expr) | expr.str.contains(PREVIEW_PATTERN).fill_null(False)
+
+
 def _text(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.Utf8).alias(name)
 
@@ -38,7 +76,7 @@ def standardize_survey(
     quarter: Quarter,
     municipalities: pl.DataFrame,
     mergers: pl.DataFrame,
-    decimal: str = "auto",
+    decimal: DecimalMode = "auto",
 ) -> pl.DataFrame:
     """Typed survey rows, plus `parse_issues` (a list of reasons) for values that did not parse.
 
@@ -66,9 +104,9 @@ def standardize_survey(
         *amounts,
         *pcts,
         parse_fte(pl.col("fte"), decimal=decimal).alias("fte"),
-        parse_timestamp(pl.col("submitted_at")).alias("submitted_at"),
+        parse_submitted_at(pl.col("submitted_at")).alias("submitted_at"),
         parse_quarter_expr(pl.col("period")).alias("period_quarter"),
-        parse_flag(pl.col("is_preview")).alias("is_preview"),
+        parse_preview(pl.col("is_preview")).alias("is_preview"),
         parse_flag(pl.col("respondent_is_test")).alias("respondent_is_test"),
         pl.lit(str(quarter)).alias("quarter"),
         pl.coalesce(
@@ -116,7 +154,7 @@ def standardize_survey(
 
 
 def _percent(column: str) -> pl.Expr:
-    """Parse a percentage column of one file onto the 0–100 scale.
+    """Parse a percentage column onto the 0–100 scale, file by file (`source_file`).
 
     Per value, only 0 < x < 1 without a % sign reads as a fraction. But a file whose
     values are all written as fractions (median at most 1, no % sign anywhere) writes
@@ -124,7 +162,8 @@ def _percent(column: str) -> pl.Expr:
     """
     parsed = parse_percent(pl.col(column))
     plain = parse_fte(pl.col(column))
-    as_fractions = (plain.median() <= 1) & ~pl.col(column).str.contains("%").fill_null(False).any()
+    has_sign = pl.col(column).str.contains("%").fill_null(False)
+    as_fractions = ((plain.median() <= 1) & ~has_sign.any()).over("source_file")
     return (
         pl.when(as_fractions & plain.is_not_null())
         .then(pl.struct(value=(plain * 100).round(6), status=pl.lit("ok")))
@@ -165,15 +204,12 @@ def costs_to_long(responses: pl.DataFrame) -> pl.DataFrame:
         variable_name="cost_category",
         value_name="amount_eur",
     )
-    statuses = current.unpivot(
-        index=["response_id"],
-        on=[f"{c}_status" for c in AMOUNT_COLUMNS],
-        variable_name="cost_category",
-        value_name="answer_status",
-    ).with_columns(pl.col("cost_category").str.strip_suffix("_status"))
+    # Unpivoted in the same column order, the statuses line up with the values row for row;
+    # no join on response_id, which a tool may reuse across files (a late batch restarts at 1).
+    statuses = current.unpivot(on=[f"{c}_status" for c in AMOUNT_COLUMNS], value_name="answer_status")
     order = {name: i for i, name in enumerate(COST_CATEGORIES)}
     return (
-        values.join(statuses, on=["response_id", "cost_category"], how="left")
+        values.with_columns(statuses.get_column("answer_status"))
         .with_columns(pl.col("cost_category").str.strip_suffix("_eur"))
         .with_columns(pl.col("cost_category").replace_strict(order, return_dtype=pl.Int32).alias("_o"))
         .sort("municipality_code", "_o")

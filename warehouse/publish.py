@@ -3,22 +3,42 @@
 BI tools open only the published file, read-only. It is never written in place:
 a refresh builds a new file beside it and renames it over the old one, so a
 reader sees either the previous snapshot or the next, never half of one.
+
+What a reader can rely on:
+- `costtrends.duckdb` is always one complete snapshot. `meta.snapshot` says what it
+  covers; `meta.snapshot_tables` holds every table's row count and content checksum,
+  which `verify_snapshot` (or the same SQL in any DuckDB client) checks.
+- `parquet/<mart>.parquet` are copies of the snapshot's marts, written from the new
+  snapshot file itself before anything is renamed. Each file is replaced atomically
+  and carries its table's `row_count` and `content_md5` in its Parquet key-value
+  metadata; `parquet/_snapshot.json`, renamed last, names the snapshot id and every
+  file's checksum. The files are renamed one after the other right after the DuckDB
+  file, so a reader that needs several files from one refresh compares their
+  `content_md5` with the manifest.
+- A failure before the renames (disk full, target not writable, a bad setting)
+  raises `PublishError` and leaves the published files as they were, with no
+  temporary files behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import os
+import re
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from warehouse.db import scalar, sql
+from warehouse.db import sql
 
 SNAPSHOT_TABLES = {
     "marts.cost_trend_quarterly": "municipality_code, quarter, cost_category",
     "marts.national_estimate": "quarter, cost_category",
+    "marts.national_estimate_period": "period_type, period, cost_category",
     "marts.net_cost": "municipality_code, quarter",
     "marts.budget_trend_quarterly": "municipality_code, quarter, budget_category, kind",
     "marts.survey_vs_budget": "municipality_code, quarter",
@@ -26,11 +46,35 @@ SNAPSHOT_TABLES = {
     "core.dim_quarter": "quarter",
     "core.dim_cost_category": "cost_category",
 }
+# Built at publish from the working warehouse's meta schema; checked like the tables above.
+QUALITY_TABLE = "meta.data_quality"
+SNAPSHOT_NAME = "costtrends.duckdb"
+PARQUET_DIR = "parquet"
+MANIFEST_NAME = "_snapshot.json"
+_TMP_PREFIX = ".costtrends-"
+_STORAGE_VERSION = re.compile(r"v\d+\.\d+\.\d+")
+
+
+class PublishError(RuntimeError):
+    """The snapshot could not be written; the published files are unchanged."""
+
+
+@dataclass(frozen=True)
+class TableCheck:
+    """One table's row count and content checksum, as `meta.snapshot_tables` holds them."""
+
+    table: str
+    row_count: int
+    content_md5: str
 
 
 def _quoted(path: Path) -> str:
     """A path as a SQL string literal (paths come from settings, never from input data)."""
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _fsync(path: Path) -> None:
@@ -41,6 +85,63 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def checksum_sql(table: str, columns: list[str]) -> str:
+    """Row count and content checksum of `table`, the same in DuckDB 1.1 and 2.0.
+
+    Each row's values are cast to text, joined by tabs (NULL as `\\N`) and hashed; the
+    checksum is the MD5 of the sorted row hashes, so row order does not matter.
+    """
+    values = ", ".join(f"coalesce(cast({_ident(c)} as varchar), '\\N')" for c in columns)
+    return (
+        "select count(*) as row_count, "
+        "md5(coalesce(string_agg(row_md5, '' order by row_md5), '')) as content_md5 "
+        f"from (select md5(concat_ws(chr(9), {values})) as row_md5 from {table})"
+    )
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[str]:
+    """Column names of `catalog.schema.table` in table order."""
+    schema, name = table.split(".", 1)
+    rows = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
+        [catalog, schema, name],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def table_check(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> TableCheck:
+    """Count and checksum one table of the database attached as `catalog`."""
+    qualified = f"{_ident(catalog)}.{table}"
+    count, md5 = con.execute(checksum_sql(qualified, table_columns(con, catalog, table))).fetchall()[0]
+    return TableCheck(table, int(count), str(md5))
+
+
+def verify_snapshot(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Compare every table of an open snapshot with `meta.snapshot_tables`; [] when it is whole."""
+    catalog = str(con.execute("select current_database()").fetchall()[0][0])
+    expected = con.execute(
+        "select table_schema || '.' || table_name, row_count, content_md5 from meta.snapshot_tables"
+    ).fetchall()
+    problems = []
+    for table, rows, md5 in expected:
+        found = table_check(con, catalog, table)
+        if (found.row_count, found.content_md5) != (rows, md5):
+            problems.append(
+                f"{table}: meta.snapshot_tables says {rows} rows ({md5}), "
+                f"the table has {found.row_count} ({found.content_md5})"
+            )
+    return problems
+
+
+def _remove_temp_files(published_dir: Path) -> None:
+    """Temp files a killed publish left behind (only one process publishes a warehouse)."""
+    for folder in (published_dir, published_dir / PARQUET_DIR):
+        if folder.is_dir():
+            for path in folder.glob(f"{_TMP_PREFIX}*"):
+                path.unlink(missing_ok=True)
+
+
 def publish_snapshot(
     con: duckdb.DuckDBPyConnection,
     published_dir: Path,
@@ -48,53 +149,132 @@ def publish_snapshot(
     run_id: str,
     storage_version: str = "v1.0.0",
 ) -> Path:
-    """Write `published_dir/costtrends.duckdb` and Parquet copies of every mart; return its path."""
-    published_dir.mkdir(parents=True, exist_ok=True)
-    target = published_dir / "costtrends.duckdb"
-    tmp = published_dir / f".costtrends-{uuid.uuid4().hex}.duckdb.tmp"
-    quarters = con.execute("select min(quarter), max(quarter), count(*) from core.dim_quarter").fetchall()[0]
-    main = scalar(con, "select current_database()")
+    """Write `published_dir/costtrends.duckdb` and Parquet copies of every mart; return its path.
+
+    Everything is written to temporary files first and renamed only when all of it is
+    on disk; a `PublishError` before that leaves the published files untouched.
+    """
+    if not _STORAGE_VERSION.fullmatch(storage_version):
+        raise PublishError(
+            f"snapshot storage version {storage_version!r} is not of the form v1.0.0 "
+            "(setting COSTTRENDS_SNAPSHOT_STORAGE_VERSION)"
+        )
+    target = published_dir / SNAPSHOT_NAME
+    parquet_dir = published_dir / PARQUET_DIR
+    snapshot_id = uuid.uuid4().hex
+    tmp = published_dir / f"{_TMP_PREFIX}{snapshot_id}.duckdb.tmp"
+    staged: dict[Path, Path] = {}  # temp file -> published name
     try:
-        con.execute(f"attach {_quoted(tmp)} as snapshot (storage_version '{storage_version}')")
-        try:
-            for schema in ("marts", "core", "meta"):
-                con.execute(f"create schema snapshot.{schema}")
-            for table, keys in SNAPSHOT_TABLES.items():
-                con.execute(f"create table snapshot.{table} as select * from {table} order by {keys}")
-            con.execute(
-                "create table snapshot.meta.snapshot as select ? as first_quarter, "
-                "? as last_quarter, cast(? as integer) as quarters, "
-                "cast(? as timestamp) as built_at, ? as source_run",
-                [
-                    quarters[0],
-                    quarters[1],
-                    quarters[2],
-                    dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                    run_id,
-                ],
-            )
-            con.execute("use snapshot")
-            con.execute(sql("sql/comment_snapshot"))
-        finally:
-            con.execute(f'use "{main}"')
-            con.execute("detach snapshot")
+        parquet_dir.mkdir(parents=True, exist_ok=True)
+        _remove_temp_files(published_dir)
+        checks = _build_snapshot(con, tmp, snapshot_id, run_id, storage_version, parquet_dir, staged)
         _fsync(tmp)
+        for path in staged:
+            _fsync(path)
+        manifest = parquet_dir / f"{_TMP_PREFIX}{snapshot_id}.json.tmp"
+        staged[manifest] = parquet_dir / MANIFEST_NAME
+        manifest.write_text(_manifest(snapshot_id, run_id, checks), encoding="utf-8")
+        _fsync(manifest)
         os.replace(tmp, target)
+    except BaseException as exc:
+        _unlink(tmp, Path(f"{tmp}.wal"), *staged)
+        if not isinstance(exc, duckdb.Error | OSError):
+            raise
+        raise PublishError(
+            f"could not write the snapshot in {published_dir}: {exc}. "
+            f"The published snapshot {target} is unchanged."
+        ) from exc
+    try:
+        for path, final in staged.items():
+            os.replace(path, final)
         _fsync(published_dir)
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
-    write_parquet(con, published_dir / "parquet")
+        _fsync(parquet_dir)
+    except OSError as exc:
+        _unlink(*staged)
+        raise PublishError(
+            f"the snapshot {target} is published, but renaming its Parquet copies in {parquet_dir} "
+            f"failed: {exc}. Compare each file's content_md5 with meta.snapshot_tables."
+        ) from exc
     return target
 
 
-def write_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
-    """One Parquet file per mart, each replaced atomically."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for table, keys in SNAPSHOT_TABLES.items():
-        if not table.startswith("marts."):
-            continue
-        name = table.split(".", 1)[1]
-        tmp = folder / f".{name}-{uuid.uuid4().hex}.parquet.tmp"
-        con.execute(f"copy (select * from {table} order by {keys}) to {_quoted(tmp)} (format parquet)")
-        os.replace(tmp, folder / f"{name}.parquet")
+def _unlink(*paths: Path) -> None:
+    """Remove temp files after a failure; a path that cannot exist is simply not there."""
+    for path in paths:
+        with contextlib.suppress(NotADirectoryError):
+            path.unlink(missing_ok=True)
+
+
+def _build_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    tmp: Path,
+    snapshot_id: str,
+    run_id: str,
+    storage_version: str,
+    parquet_dir: Path,
+    staged: dict[Path, Path],
+) -> list[TableCheck]:
+    """Fill the new snapshot file from one consistent state of the warehouse; stage its Parquet copies."""
+    main = str(con.execute("select current_database()").fetchall()[0][0])
+    alias = f"snapshot_{snapshot_id[:12]}"
+    con.execute(f"attach {_quoted(tmp)} as {alias} (storage_version '{storage_version}')")
+    try:
+        # One read transaction: every table comes from the same state of the warehouse.
+        con.execute("begin transaction")
+        try:
+            for schema in ("marts", "core", "meta"):
+                con.execute(f"create schema {alias}.{schema}")
+            for table, keys in SNAPSHOT_TABLES.items():
+                con.execute(f"create table {alias}.{table} as select * from {table} order by {keys}")
+            con.execute(f"create table {alias}.{QUALITY_TABLE} as {sql('sql/select_snapshot_quality')}")
+            checks = [table_check(con, alias, t) for t in (*SNAPSHOT_TABLES, QUALITY_TABLE)]
+            con.execute(
+                f"create table {alias}.meta.snapshot_tables (table_schema varchar not null, "
+                "table_name varchar not null, row_count bigint not null, content_md5 varchar not null)"
+            )
+            con.executemany(
+                f"insert into {alias}.meta.snapshot_tables values (?, ?, ?, ?)",
+                [[*c.table.split(".", 1), c.row_count, c.content_md5] for c in checks],
+            )
+            con.execute(
+                f"create table {alias}.meta.snapshot as select ? as snapshot_id, "
+                "min(quarter) as first_quarter, max(quarter) as last_quarter, "
+                "cast(count(*) as integer) as quarters, cast(? as timestamp) as built_at, "
+                f"? as source_run, ? as storage_version from {alias}.core.dim_quarter",
+                [snapshot_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), run_id, storage_version],
+            )
+            con.execute(f"use {alias}")
+            con.execute(sql("sql/comment_snapshot"))
+            con.execute(sql("sql/comment_snapshot_meta"))
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        finally:
+            con.execute(f'use "{main}"')
+        by_table = {c.table: c for c in checks}
+        for table, keys in SNAPSHOT_TABLES.items():
+            if not table.startswith("marts."):
+                continue
+            name = table.split(".", 1)[1]
+            part = parquet_dir / f"{_TMP_PREFIX}{snapshot_id}-{name}.parquet.tmp"
+            staged[part] = parquet_dir / f"{name}.parquet"
+            check = by_table[table]
+            # Checksums only (no snapshot id), so unchanged marts stay byte-identical.
+            con.execute(
+                f"copy (select * from {alias}.{table} order by {keys}) to {_quoted(part)} "
+                f"(format parquet, kv_metadata {{row_count: '{check.row_count}', "
+                f"content_md5: '{check.content_md5}'}})"
+            )
+    finally:
+        con.execute(f"detach {alias}")
+    return checks
+
+
+def _manifest(snapshot_id: str, run_id: str, checks: list[TableCheck]) -> str:
+    files = {
+        f"{c.table.split('.', 1)[1]}.parquet": {"row_count": c.row_count, "content_md5": c.content_md5}
+        for c in checks
+        if c.table.startswith("marts.")
+    }
+    return json.dumps({"snapshot_id": snapshot_id, "source_run": run_id, "files": files}, indent=2) + "\n"

@@ -13,7 +13,7 @@ import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from expectations.suites import Suite, budget_suite, survey_suite  # noqa: E402
+from expectations.suites import Bounds, Suite, budget_suite, survey_suite  # noqa: E402
 
 AMOUNTS = (
     "hardware_eur",
@@ -27,6 +27,15 @@ PERCENTS = ("remote_share_now_pct", "remote_share_expected_pct")
 VALID_CODES = ("GM0363", "GM0014", "GM0599")
 TAAKVELDEN = ("0.4", "0.1", "7.1")
 CATEGORIEEN = ("3.4.1", "4.3.1", "1.1")
+# Round figures so that each case's passing and failing values can be worked out by hand.
+BOUNDS = Bounds(
+    amount_max_eur=5_000_000,
+    amount_per_inhabitant_max_eur=250,
+    fte_per_1000_min=1,
+    fte_per_1000_max=60,
+    drift_max_drop_share=0.5,
+    drift_max_change_factor=10,
+)
 
 SURVEY_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
@@ -43,6 +52,7 @@ SURVEY_SCHEMA: dict[str, pl.DataType] = {
     **{column: pl.Decimal(18, 2) for column in AMOUNTS},
     "is_preview": pl.Boolean(),
     "respondent_is_test": pl.Boolean(),
+    "population": pl.Int64(),
 }
 BUDGET_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
@@ -77,6 +87,8 @@ def _survey_row(row_id: int) -> dict[str, Any]:
         **{column: Decimal("12345.67") for column in AMOUNTS},
         "is_preview": False,
         "respondent_is_test": False,
+        # 15,000.5 FTE is 17.9 per 1,000; 12,345.67 is €0.015 per inhabitant.
+        "population": 838_338,
     }
 
 
@@ -134,7 +146,7 @@ def flagged() -> Callable[..., pl.DataFrame]:
 
 @pytest.fixture(scope="session")
 def survey() -> Suite:
-    return survey_suite(valid_codes=VALID_CODES)
+    return survey_suite(valid_codes=VALID_CODES, bounds=BOUNDS)
 
 
 @pytest.fixture(scope="session")

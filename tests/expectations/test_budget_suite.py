@@ -26,9 +26,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("check", "passing", "failing"), CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES]
-)
+@pytest.mark.parametrize(("check", "passing", "failing"), CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
 def test_check_quarantines_only_the_failing_row(
     check, passing, failing, budget, budget_frame, flagged
 ) -> None:

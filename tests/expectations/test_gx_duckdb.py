@@ -1,10 +1,11 @@
-"""GX's SQL engine on a DuckDB file: metrics are really computed, and the code-set check."""
+"""GX's SQL engine on a DuckDB file: metrics are really computed; the code-set and regex checks."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
+import great_expectations as gx
 import pytest
 from great_expectations import expectations as gxe
 
@@ -14,6 +15,7 @@ from expectations.gx_duckdb import (
     close_duckdb_datasource,
     ephemeral_context,
 )
+from expectations.patterns import ExpectColumnValuesToFullyMatchRegex
 
 # Seven rows: three codes missing, two outside {GM0363, GM0014}, largest amount 900.
 ROWS = [
@@ -31,9 +33,7 @@ ROWS = [
 def database(tmp_path: Path) -> Path:
     path = tmp_path / "adapter.duckdb"
     with duckdb.connect(str(path)) as connection:
-        connection.execute(
-            "create table t (row_id bigint, municipality_code varchar, amount decimal(18, 2))"
-        )
+        connection.execute("create table t (row_id bigint, municipality_code varchar, amount decimal(18, 2))")
         connection.executemany("insert into t values (?, ?, ?)", ROWS)
     return path
 
@@ -104,3 +104,42 @@ def test_code_set_counts_as_the_built_in_set_check(database) -> None:
             {"row_id": 7, "municipality_code": "gm0363"},
         ]
     )
+
+
+def test_full_match_regex_needs_the_whole_value_to_match(database) -> None:
+    # GX's own regex expectation cannot run on DuckDB at all.
+    stock = _validate(database, gxe.ExpectColumnValuesToMatchRegex(column="municipality_code", regex="GM"))
+    whole = _validate(
+        database, ExpectColumnValuesToFullyMatchRegex(column="municipality_code", regex=r"GM\d{4}")
+    )
+    prefix = _validate(database, ExpectColumnValuesToFullyMatchRegex(column="municipality_code", regex="GM"))
+
+    assert "Regex is not supported for dialect duckdb" in str(stock.exception_info)
+    # Four codes (NULLs skipped): gm0363 fails on case; GM alone matches none whole.
+    assert (whole.result["element_count"], whole.result["unexpected_count"]) == (7, 1)
+    assert [row["row_id"] for row in whole.result["partial_unexpected_index_list"]] == [7]
+    assert prefix.result["unexpected_count"] == 4
+
+
+def test_a_failing_statement_leaves_the_engine_usable(database) -> None:
+    # DuckDB aborts the connection's transaction on a failed statement; the adapter rolls
+    # it back, so only the expectation whose SQL failed is affected.
+    context = ephemeral_context()
+    datasource = add_duckdb_datasource(context, name="staging", database=database)
+    try:
+        batch = datasource.add_table_asset(name="t", table_name="t").add_batch_definition_whole_table("all")
+        suite = gx.ExpectationSuite(
+            name="s",
+            expectations=[
+                gxe.UnexpectedRowsExpectation(
+                    unexpected_rows_query="select * from {batch} where no_such_column"
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(column="municipality_code"),
+            ],
+        )
+        broken, nulls = batch.get_batch().validate(suite).results
+    finally:
+        close_duckdb_datasource(datasource)
+
+    assert "no_such_column" in str(broken.exception_info)
+    assert nulls.result["unexpected_count"] == 3

@@ -45,19 +45,35 @@ ERROR_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"remote_share_expected_pct": 100.0},
         {"remote_share_expected_pct": 250.0},
     ),
-    ("fte_positive", {"fte": 0.5}, {"fte": 0.0}),
-    ("fte_positive", {"fte": None}, {"fte": -3.0}),
+    # Without a population, fte_plausible (a warning) stays out of these.
+    ("fte_positive", {"fte": 0.5, "population": None}, {"fte": 0.0, "population": None}),
+    ("fte_positive", {"fte": None, "population": None}, {"fte": -3.0, "population": None}),
     ("period_matches_folder", {"period_quarter": None}, {"period_quarter": "2020Q4"}),
     ("not_a_test_response", {"is_preview": None}, {"is_preview": True}),
     ("not_a_test_response", {"respondent_is_test": None}, {"respondent_is_test": True}),
+    # At most €250 per inhabitant: 1,000 inhabitants allow €250,000.00 (with 10 FTE, a
+    # plausible 10 per 1,000).
+    *(
+        (
+            f"amount_per_inhabitant_plausible:{column}",
+            {column: Decimal("250000.00"), "population": 1000, "fte": 10.0},
+            {column: Decimal("250000.01"), "population": 1000, "fte": 10.0},
+        )
+        for column in AMOUNTS
+    ),
 ]
 WARNING_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
-    (
-        f"amount_plausible:{column}",
-        {column: Decimal("5000000.00")},
-        {column: Decimal("5000000.01")},
-    )
-    for column in AMOUNTS
+    *(
+        (
+            f"amount_plausible:{column}",
+            {column: Decimal("5000000.00")},
+            {column: Decimal("5000000.01")},
+        )
+        for column in AMOUNTS
+    ),
+    # 1 to 60 FTE per 1,000 inhabitants: 10,000 inhabitants allow 10 to 600 FTE.
+    ("fte_plausible", {"fte": 10.0, "population": 10_000}, {"fte": 9.99, "population": 10_000}),
+    ("fte_plausible", {"fte": 600.0, "population": 10_000}, {"fte": 600.5, "population": 10_000}),
 ]
 
 
@@ -107,6 +123,26 @@ def test_unanswered_amounts_percentages_and_fte_pass(survey, survey_frame, flagg
     assert all(o.success for o in result.outcomes)
 
 
+def test_size_relative_checks_skip_a_row_without_population(survey, survey_frame, flagged) -> None:
+    # With 1,000 inhabitants the same row would be €4,000 per inhabitant and 1 FTE per 1,000.
+    result = validate_frame(
+        survey_frame({"hardware_eur": Decimal("4000000.00"), "fte": 1.0, "population": None}),
+        survey,
+    )
+
+    assert result.row_failures.equals(flagged())
+    assert result.row_warnings.equals(flagged())
+
+
+def test_check_names_the_columns_that_explain_its_failure(survey) -> None:
+    columns = survey.failure_columns()
+
+    assert columns["amount_per_inhabitant_plausible:hardware_eur"] == ("hardware_eur", "population")
+    assert columns["fte_plausible"] == ("fte", "population")
+    assert columns["municipality_in_register"] == ("municipality", "municipality_code")
+    assert "row_count_positive" not in columns
+
+
 def test_row_failing_two_checks_carries_both_reasons_sorted(survey, survey_frame, flagged) -> None:
     result = validate_frame(
         survey_frame(
@@ -124,3 +160,22 @@ def test_row_failing_two_checks_carries_both_reasons_sorted(survey, survey_frame
         )
     )
     assert result.row_warnings.equals(flagged((3, ["amount_plausible:security_eur"])))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"amount_per_inhabitant_max_eur": float("inf")}, "must be a finite number"),
+        ({"fte_per_1000_min": -1}, "must not be negative"),
+        ({"fte_per_1000_min": 70}, "fte_per_1000_min is above fte_per_1000_max"),
+        ({"drift_max_drop_share": 1.0}, "between 0 and 1"),
+        ({"drift_max_change_factor": 1}, "above 1"),
+    ],
+)
+def test_bounds_that_make_no_sense_are_refused(changes, message) -> None:
+    from dataclasses import replace
+
+    from tests.expectations.conftest import BOUNDS
+
+    with pytest.raises(ValueError, match=message):
+        replace(BOUNDS, **changes)

@@ -153,7 +153,9 @@ def test_budget_marts_scale_thousands_and_map_old_codes(refreshed: Path) -> None
     assert _rows(snapshot, "select * from marts.survey_vs_budget order by all") == [
         ("GM0014", "2020Q4", D("18000.00"), D("130000.25"), round(18000 / 130000.25 * 100, 4)),
         ("GM0014", "2021Q1", D("21000.00"), D("150500.25"), round(21000 / 150500.25 * 100, 4)),
-        ("GM1979", "2020Q4", D("1800.00"), D("5000.00"), 36.0),
+        # Matched per reporting unit: Appingedam's survey against Appingedam's 2,000 only
+        # (Delfzijl's 3,000 has no survey answer behind it).
+        ("GM1979", "2020Q4", D("1800.00"), D("2000.00"), 90.0),
         ("GM1979", "2021Q1", D("4750.00"), D("9500.00"), 50.0),
     ]
     assert _rows(snapshot, "select * from marts.net_cost order by all") == [
@@ -200,5 +202,5 @@ def test_rerunning_a_quarter_leaves_byte_identical_marts(refreshed: Path) -> Non
     quarterly_refresh("2021Q1")
     quarterly_refresh("2020Q4")
     after = {p.name: p.read_bytes() for p in sorted(parquet.glob("*.parquet"))}
-    assert before.keys() == after.keys() and len(before) == 5
+    assert before.keys() == after.keys() and len(before) == 6
     assert before == after

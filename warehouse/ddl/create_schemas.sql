@@ -219,3 +219,45 @@ create table if not exists marts.national_estimate (
     estimate_low_eur double,
     estimate_high_eur double
 );
+
+-- meta.validation_results, added columns: what the check expects, and in words what it found
+-- when the counts alone do not say (a batch-level failure, a drift warning).
+alter table meta.validation_results add column if not exists description varchar;
+alter table meta.validation_results add column if not exists message varchar;
+
+-- quarantine.rejected_rows, added column: `column=value` for each column the reasons are about.
+alter table quarantine.rejected_rows add column if not exists failed_values varchar[];
+
+-- meta.validation_warnings: one row per row loaded with at least one warning (quarter × source ×
+-- source file × source row), with the names of the warnings; replaced with the partition.
+create table if not exists meta.validation_warnings (
+    run_id varchar not null,
+    quarter varchar not null,
+    source varchar not null,
+    source_file varchar not null,
+    source_row bigint not null,
+    warnings varchar[] not null
+);
+
+-- meta.ingested_files, added column: rows a newer file of the quarter restated (budget),
+-- neither loaded nor quarantined; rows read = loaded + quarantined + superseded.
+alter table meta.ingested_files add column if not exists rows_superseded bigint;
+
+-- meta.budget_file_versions: one row per budget quarter × municipality × kind × landing file
+-- that reports it, replaced with the quarter. `is_current`: this file's lines are the ones
+-- in core; `superseded_by`: the newer file whose lines count instead; `replaced_file` and
+-- `replaced_sha256`: the version that was current before this one.
+create table if not exists meta.budget_file_versions (
+    quarter varchar not null,
+    municipality_code varchar not null,
+    kind varchar not null,
+    file_name varchar not null,
+    sha256 varchar not null,
+    lines bigint not null,
+    is_current boolean not null,
+    superseded_by varchar,
+    replaced_file varchar,
+    replaced_sha256 varchar,
+    run_id varchar not null,
+    recorded_at timestamp not null
+);

@@ -1,10 +1,13 @@
 -- marts.budget_trend_quarterly
--- One row per municipality (current boundaries) × quarter × budget category × kind.
+-- One row per municipality (boundary set) × quarter × budget category × kind, for the
+-- quarters with index $window_start..$window_end (inputs from four quarters earlier on).
 -- Change columns are on lasten (expenditure); NULL when the compared quarter has no figure.
 with
 
 budget as (
-    select * from core.int_budget_boundary
+    select *
+    from core.int_budget_boundary
+    where quarter_index between $window_start - 4 and $window_end
 ),
 
 history as (
@@ -23,6 +26,7 @@ history as (
         and year_ago.budget_category = b.budget_category
         and year_ago.kind = b.kind
         and year_ago.quarter_index = b.quarter_index - 4
+    where b.quarter_index between $window_start and $window_end
 ),
 
 final as (

@@ -1,11 +1,28 @@
 -- marts.cost_trend_quarterly
--- One row per municipality (current boundaries) × quarter × cost category with a reported amount.
+-- One row per municipality (boundary set) × quarter × cost category with a reported amount,
+-- for the quarters with index $window_start..$window_end.
 -- Change columns compare with the same municipality and category one quarter (QoQ) or four
 -- quarters (YoY) earlier; they are NULL when that quarter has no amount, never 0.
+-- Inputs are read from four quarters before the window on (enough for QoQ, YoY and the
+-- rolling four quarters); the cumulative adds everything before that as one sum per
+-- municipality × category, so a refresh reads one grouped pass over older history and
+-- no windowed or joined work grows with it.
 with
 
 amounts as (
-    select * from core.int_survey_cost_boundary
+    select *
+    from core.int_survey_cost_boundary
+    where quarter_index between $window_start - 4 and $window_end
+),
+
+earlier as (
+    select
+        municipality_code,
+        cost_category,
+        sum(amount_eur) as amount_before_eur
+    from core.int_survey_amount_boundary
+    where quarter_index < $window_start - 4
+    group by all
 ),
 
 boundary_population as (
@@ -19,7 +36,7 @@ history as (
         year_ago.amount_eur as year_ago_amount_eur,
         sum(a.amount_eur) over rolling as rolling_sum_eur,
         count(*) over rolling as rolling_quarters,
-        sum(a.amount_eur) over (
+        coalesce(e.amount_before_eur, 0) + sum(a.amount_eur) over (
             partition by a.municipality_code, a.cost_category
             order by a.quarter_index
             rows between unbounded preceding and current row
@@ -33,6 +50,9 @@ history as (
         on year_ago.municipality_code = a.municipality_code
         and year_ago.cost_category = a.cost_category
         and year_ago.quarter_index = a.quarter_index - 4
+    left join earlier as e
+        on e.municipality_code = a.municipality_code
+        and e.cost_category = a.cost_category
     window rolling as (
         partition by a.municipality_code, a.cost_category
         order by a.quarter_index
@@ -40,11 +60,15 @@ history as (
     )
 ),
 
+in_window as (
+    select * from history where quarter_index between $window_start and $window_end
+),
+
 sized as (
     select
         h.*,
         bp.population as boundary_population
-    from history as h
+    from in_window as h
     asof left join boundary_population as bp
         on bp.municipality_code = h.municipality_code and h.year >= bp.year
 ),

@@ -1,19 +1,35 @@
 -- marts.net_cost
--- One row per municipality (current boundaries) × quarter: digitalisation extra minus office savings.
--- A category the municipality did not report counts as absent: both sides need a figure.
+-- One row per municipality (boundary set) × quarter whose reporting units reported at least
+-- one digital category, for the quarters with index $window_start..$window_end.
+-- Digital extra minus office savings. Savings not reported are not zero: the net is NULL
+-- unless every reporting unit behind the row reported its savings.
 with
 
-amounts as (
-    select * from core.int_survey_cost_boundary
+units as (
+    select *
+    from core.int_survey_totals_unit
+    where quarter_index between $window_start and $window_end
+        and digital_extra_eur is not null
 ),
 
-pivoted as (
+on_boundary as (
+    select
+        u.quarter,
+        b.boundary_code as municipality_code,
+        u.digital_extra_eur * cast(b.share as decimal(9, 4)) as digital_extra_eur,
+        u.office_savings_eur * cast(b.share as decimal(9, 4)) as office_savings_eur
+    from units as u
+    inner join core.map_boundary as b on b.municipality_code = u.municipality_code
+),
+
+summed as (
     select
         municipality_code,
         quarter,
-        sum(amount_eur) filter (where cost_category <> 'office_savings') as digital_extra_eur,
-        sum(amount_eur) filter (where cost_category = 'office_savings') as office_savings_eur
-    from amounts
+        cast(round(sum(digital_extra_eur), 2) as decimal(18, 2)) as digital_extra_eur,
+        cast(round(sum(office_savings_eur), 2) as decimal(18, 2)) as office_savings_eur,
+        count(office_savings_eur) = count(*) as has_all_savings
+    from on_boundary
     group by all
 ),
 
@@ -21,11 +37,11 @@ final as (
     select
         municipality_code,
         quarter,
-        cast(digital_extra_eur as decimal(18, 2)) as digital_extra_eur,
-        cast(office_savings_eur as decimal(18, 2)) as office_savings_eur,
-        cast(digital_extra_eur - coalesce(office_savings_eur, 0) as decimal(18, 2)) as net_cost_eur
-    from pivoted
-    where digital_extra_eur is not null
+        digital_extra_eur,
+        office_savings_eur,
+        cast(case when has_all_savings then digital_extra_eur - office_savings_eur end as decimal(18, 2))
+            as net_cost_eur
+    from summed
 )
 
 select * from final

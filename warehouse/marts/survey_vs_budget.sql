@@ -1,31 +1,55 @@
 -- marts.survey_vs_budget
--- One row per municipality (current boundaries) × quarter with both a survey answer and
--- an ICT realisatie figure: the extra digital cost as a share of the ICT budget.
+-- One row per municipality (boundary set) × quarter with both a survey answer and an ICT
+-- realisatie figure, for the quarters with index $window_start..$window_end: the extra
+-- digital cost as a share of the ICT budget. Survey and budget are matched per reporting
+-- unit before the move onto the boundary set, so after a merger a successor's share
+-- compares the same predecessors on both sides.
 with
 
 digital as (
-    select municipality_code, quarter, sum(amount_eur) as digital_extra_eur
-    from core.int_survey_cost_boundary
-    where cost_category <> 'office_savings'
-    group by all
+    select quarter, municipality_code, digital_extra_eur
+    from core.int_survey_totals_unit
+    where quarter_index between $window_start and $window_end
+        and digital_extra_eur is not null
 ),
 
 ict as (
-    select municipality_code, quarter, sum(lasten_eur) as ict_budget_eur
-    from core.int_budget_boundary
-    where budget_category = 'ict' and kind = 'realisatie'
+    select quarter, municipality_code, sum(lasten_eur) as ict_budget_eur
+    from core.int_budget_lines_unit
+    where quarter_index between $window_start and $window_end
+        and budget_category = 'ict' and kind = 'realisatie'
+    group by all
+),
+
+matched as (
+    select
+        d.quarter,
+        b.boundary_code as municipality_code,
+        d.digital_extra_eur * cast(b.share as decimal(9, 4)) as digital_extra_eur,
+        i.ict_budget_eur * cast(b.share as decimal(9, 4)) as ict_budget_eur
+    from digital as d
+    inner join ict as i using (municipality_code, quarter)
+    inner join core.map_boundary as b on b.municipality_code = d.municipality_code
+),
+
+summed as (
+    select
+        municipality_code,
+        quarter,
+        cast(round(sum(digital_extra_eur), 2) as decimal(18, 2)) as digital_extra_eur,
+        cast(round(sum(ict_budget_eur), 2) as decimal(18, 2)) as ict_budget_eur
+    from matched
     group by all
 ),
 
 final as (
     select
-        d.municipality_code,
-        d.quarter,
-        cast(d.digital_extra_eur as decimal(18, 2)) as digital_extra_eur,
-        cast(i.ict_budget_eur as decimal(18, 2)) as ict_budget_eur,
-        cast(round(d.digital_extra_eur / nullif(i.ict_budget_eur, 0) * 100, 4) as double) as share_pct
-    from digital as d
-    inner join ict as i using (municipality_code, quarter)
+        municipality_code,
+        quarter,
+        digital_extra_eur,
+        ict_budget_eur,
+        cast(round(digital_extra_eur / nullif(ict_budget_eur, 0) * 100, 4) as double) as share_pct
+    from summed
 )
 
 select * from final

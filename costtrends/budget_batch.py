@@ -1,0 +1,546 @@
+"""The pipeline's budget steps in bounded memory: a budget batch lives in a scratch DuckDB file.
+
+Budget exports are the large input: 700,000 lines per quarter nationally, 20 million in
+one file of a decade. So a budget batch does not travel as polars frames; from ingest
+to load its rows live in a scratch DuckDB file, the *store*
+(``<workdir>/budget-<quarter>-<id>.duckdb``, tables in ``warehouse/ddl/create_budget_store.sql``):
+
+ingest:    every landing file of the quarter, read a chunk at a time
+           (`transforms.budget_readers`), standardized (`transforms.budget`) and appended;
+           then restatements are settled: of two files reporting a municipality × kind, the
+           later one (`transforms.budget.natural_key` order of names) counts, the other's
+           lines are superseded (kept in raw, not in core, counted per file);
+validate:  the budget suite runs on the store's table (`expectations.gate.validate_table`);
+           only rows that fail a check or have an issue are read back, to be quarantined
+           with their reasons, as `pipeline.validate_batch` words them;
+transform: the core rows are a query on the store (`StoredRows`); only their count is kept;
+load:      `pipeline.load_batch` streams them (Arrow batches) into the warehouse and
+           records `meta.budget_file_versions`; the store is removed after the commit.
+
+Memory is bounded by one chunk (`CHUNK_ROWS` rows) and by the failing rows; time is one
+read of each file and a few scans of the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import polars as pl
+
+from expectations.gate import validate_table
+from expectations.quarantine import failed_values
+from expectations.suites import Bounds, budget_suite
+from transforms import budget as budget_tf
+from transforms import reference as reference_tf
+from transforms.budget_readers import CHUNK_ROWS, BudgetFile, ReadAgain, open_budget_file
+from transforms.quarter import Quarter
+from transforms.readers import READER_ISSUE, SUPPORTED_SUFFIXES, FileRejected, sha256_of
+from transforms.schema import BUDGET_COLUMNS, BUDGET_REQUIRED
+from warehouse.db import sql
+from warehouse.seeds import Reference
+
+if TYPE_CHECKING:
+    from costtrends.pipeline import Batch
+
+STORE_PREFIX = "budget-"
+# A store left behind by a run that died is removed by the next ingest after this long.
+STALE_STORE_SECONDS = 24 * 3600
+# Rows per Arrow batch when core and raw rows stream from a store into the warehouse.
+STREAM_ROWS = 250_000
+STAGED_COLUMNS = (
+    "row_id",
+    "source_file",
+    "source_row",
+    "run_id",
+    "municipality",
+    "municipality_code",
+    "quarter",
+    "period_quarter",
+    "taakveld",
+    "categorie",
+    "kind",
+    "lasten_eur",
+    "baten_eur",
+)
+CORE_SCHEMA: dict[str, pl.DataType] = {
+    "quarter": pl.Utf8(),
+    "municipality_code": pl.Utf8(),
+    "taakveld": pl.Utf8(),
+    "categorie": pl.Utf8(),
+    "kind": pl.Utf8(),
+    "lasten_eur": pl.Decimal(18, 2),
+    "baten_eur": pl.Decimal(18, 2),
+    "source_file": pl.Utf8(),
+    "source_row": pl.Int64(),
+}
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "run_id": pl.Utf8(),
+    "quarter": pl.Utf8(),
+    "source": pl.Utf8(),
+    "source_file": pl.Utf8(),
+    "source_row": pl.Int64(),
+    "row_values": pl.Utf8(),
+    "reasons": pl.List(pl.Utf8()),
+    "failed_values": pl.List(pl.Utf8()),
+}
+VERSION_SCHEMA: dict[str, pl.DataType] = {
+    "quarter": pl.Utf8(),
+    "municipality_code": pl.Utf8(),
+    "kind": pl.Utf8(),
+    "file_name": pl.Utf8(),
+    "sha256": pl.Utf8(),
+    "lines": pl.Int64(),
+    "is_current": pl.Boolean(),
+    "superseded_by": pl.Utf8(),
+    "replaced_file": pl.Utf8(),
+    "replaced_sha256": pl.Utf8(),
+    "run_id": pl.Utf8(),
+    "recorded_at": pl.Datetime("us"),
+}
+
+
+@dataclass
+class BudgetStore:
+    """The scratch DuckDB file of one budget batch, and what ingest settled about its files."""
+
+    path: Path
+    # settle_restatements' rows (source_file, municipality_code, kind, lines, is_current,
+    # superseded_by, previous_file) plus each file's sha256.
+    versions: pl.DataFrame = field(default_factory=pl.DataFrame)
+    rejected: bool = False
+
+    @contextmanager
+    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def discard(self) -> None:
+        """Remove the store's file (and DuckDB's write-ahead log beside it)."""
+        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
+            path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class StoredRows:
+    """Rows that stay in a store until they are written: a query, its row count and count per file."""
+
+    path: Path
+    query: str  # a SQL file under warehouse/, run on the store
+    height: int
+    by_file: dict[str, int] = field(default_factory=dict)
+
+    def insert_into(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
+        """Stream the rows into `table` of `con` (by column name), Arrow batch by Arrow batch."""
+        with duckdb.connect(str(self.path), read_only=True) as store:
+            reader = store.sql(sql(self.query)).to_arrow_reader(STREAM_ROWS)
+            con.register("_stored_rows", reader)
+            try:
+                con.execute(f"insert into {table} by name select * from _stored_rows")
+            finally:
+                con.unregister("_stored_rows")
+
+
+def _statements(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object] | None = None) -> None:
+    """Run the statements of a SQL file one by one (a prepared statement holds one).
+
+    Comment lines go first, then the text is split at `;` (the store's SQL has none in strings).
+    """
+    body = "\n".join(line for line in sql(name).splitlines() if not line.lstrip().startswith("--"))
+    for statement in body.split(";"):
+        if statement.strip():
+            con.execute(statement, params or {})
+
+
+def _remove_stale_stores(workdir: Path) -> None:
+    cutoff = time.time() - STALE_STORE_SECONDS
+    for path in workdir.glob(f"{STORE_PREFIX}*.duckdb*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            continue
+
+
+# --- ingest ----------------------------------------------------------------------------
+
+
+def ingest(
+    landing: Path,
+    quarter: Quarter,
+    run_id: str,
+    ref: Reference,
+    *,
+    workdir: Path,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Batch:
+    """Read the quarter's budget files into a new store; a file that cannot be read is rejected whole.
+
+    Rows read = rows in the store (staged or superseded) for every file not rejected.
+    """
+    from costtrends.pipeline import Batch, FileReport, landing_files
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_stores(workdir)
+    store = BudgetStore(workdir / f"{STORE_PREFIX}{quarter}-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb")
+    reports: list[FileReport] = []
+    hashes: dict[str, str] = {}
+    next_row_id = 0
+    with store.connect() as con:
+        con.execute(sql("ddl/create_budget_store"))
+        for path in landing_files(landing, "budget", quarter):
+            digest = sha256_of(path)
+            report = FileReport(
+                "budget", str(quarter), path.name, digest, path.stat().st_size, "loaded", None
+            )
+            reports.append(report)
+            try:
+                if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    raise FileRejected(f"{path.name}: unsupported file type {path.suffix!r}")
+                file = open_budget_file(path)
+                report.unknown_columns = file.unknown_columns
+                _check_required(file)
+                rows = _append_file(con, file, quarter, run_id, ref, next_row_id, chunk_rows)
+            except FileRejected as exc:
+                _statements(con, "sql/delete_budget_file_rows", {"source_file": path.name})
+                report.status, report.message = "rejected", str(exc)
+                report.rows_read = 0
+                continue
+            if rows == 0:
+                report.status, report.message = "rejected", f"{path.name}: header only, no data rows"
+                continue
+            report.rows_read = rows
+            next_row_id += rows
+            hashes[path.name] = digest
+        store.versions = _settle(con, hashes)
+    superseded = (
+        store.versions.filter(~pl.col("is_current")).group_by("source_file").agg(pl.col("lines").sum())
+    )
+    for report in reports:
+        for name, lines in superseded.iter_rows():
+            if name == report.file_name:
+                report.rows_superseded = int(lines)
+    empty = pl.DataFrame(schema={"row_id": pl.Int64, "source_file": pl.Utf8, "source_row": pl.Int64})
+    return Batch("budget", quarter, run_id, reports, empty, empty, store=store)
+
+
+def _check_required(file: BudgetFile) -> None:
+    missing = [c for c in BUDGET_REQUIRED if c not in file.columns]
+    if "period" not in file.columns and not {"year", "quarter"} <= set(file.columns):
+        missing.append("period (or year + quarter)")
+    if missing:
+        where = (
+            "no header maps to it; known headers are in transforms/mappings/budget_columns.csv"
+            if file.layout == "long"
+            else "give it in a title cell above the matrix or in the file name"
+        )
+        raise FileRejected(f"{file.path.name}: missing required column(s): {', '.join(missing)} ({where})")
+
+
+def _append_file(
+    con: duckdb.DuckDBPyConnection,
+    file: BudgetFile,
+    quarter: Quarter,
+    run_id: str,
+    ref: Reference,
+    first_row_id: int,
+    chunk_rows: int,
+) -> int:
+    """Standardize the file's rows chunk by chunk into the store; the number of rows read."""
+    try:
+        return _append_chunks(con, file, file.chunks(chunk_rows), quarter, run_id, ref, first_row_id)
+    except ReadAgain:
+        _statements(con, "sql/delete_budget_file_rows", {"source_file": file.path.name})
+        return _append_chunks(con, file, file.exact_chunks(chunk_rows), quarter, run_id, ref, first_row_id)
+
+
+def _append_chunks(
+    con: duckdb.DuckDBPyConnection,
+    file: BudgetFile,
+    chunks: Iterator[pl.DataFrame],
+    quarter: Quarter,
+    run_id: str,
+    ref: Reference,
+    first_row_id: int,
+) -> int:
+    rows = 0
+    values = [c for c in BUDGET_COLUMNS if c in file.columns]
+    for chunk in chunks:
+        if chunk.is_empty():
+            continue
+        lineage = chunk.with_columns(
+            (pl.int_range(pl.len(), dtype=pl.Int64) + first_row_id + rows).alias("row_id"),
+            pl.lit(file.path.name).alias("source_file"),
+            pl.lit(run_id).alias("run_id"),
+        )
+        staged = budget_tf.standardize_budget(
+            lineage,
+            quarter=quarter,
+            municipalities=ref.municipalities,
+            mergers=ref.mergers,
+            decimal=file.decimal,
+            file_unit=file.file_unit,
+        ).with_columns(lineage.get_column(READER_ISSUE).alias("reader_issue"))
+        issues = staged.filter(
+            (pl.col("parse_issues").list.len() > 0)
+            | pl.col("municipality_issue").is_not_null()
+            | pl.col("reader_issue").is_not_null()
+        ).select("row_id", "parse_issues", "municipality_issue", "reader_issue")
+        raw = lineage.select(
+            pl.lit(str(quarter)).alias("quarter"),
+            "source_file",
+            "source_row",
+            "run_id",
+            pl.struct(values).struct.json_encode().alias("row_values"),
+            "row_id",
+        )
+        _append(con, "staged", staged.select(STAGED_COLUMNS))
+        _append(con, "raw_rows", raw)
+        if issues.height:
+            _append(con, "issues", issues)
+        rows += chunk.height
+    return rows
+
+
+def _append(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    # Plain Arrow strings: DuckDB takes them faster than polars' string views.
+    con.register("_chunk", frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
+    try:
+        con.execute(f"insert into {table} by name select * from _chunk")
+    finally:
+        con.unregister("_chunk")
+
+
+def _settle(con: duckdb.DuckDBPyConnection, hashes: dict[str, str]) -> pl.DataFrame:
+    """Decide current and superseded lines per municipality × kind; take superseded ones out of staged."""
+    coverage = con.sql(sql("sql/select_budget_coverage")).pl()
+    settled = budget_tf.settle_restatements(coverage, hashes)
+    superseded = settled.filter(~pl.col("is_current")).select("source_file", "municipality_code", "kind")
+    if superseded.height:
+        con.register("_superseded", superseded.to_arrow())
+        try:
+            _statements(con, "sql/delete_superseded_budget_lines")
+        finally:
+            con.unregister("_superseded")
+    return settled.with_columns(
+        pl.col("source_file").replace_strict(hashes, return_dtype=pl.Utf8).alias("sha256")
+    )
+
+
+# --- validate --------------------------------------------------------------------------
+
+
+def validate(batch: Batch, ref: Reference, *, bounds: Bounds) -> Batch:
+    """The budget suite on the store; failing rows (and rows with an issue) to quarantine.
+
+    Reasons follow `pipeline.validate_batch`: a reader issue alone when there is one,
+    else parse issues, the municipality matcher's explanation instead of GX's bare
+    `municipality_known`, and the names of the failed checks.
+    """
+    from costtrends.pipeline import WARNING_SCHEMA, _reject_files, _taakvelden_for_year, _warned_rows
+
+    store = _store(batch)
+    codes = reference_tf.valid_codes(ref.municipalities, ref.mergers, batch.quarter)
+    suite = budget_suite(
+        valid_codes=codes,
+        taakvelden=_taakvelden_for_year(ref.taakvelden, batch.quarter.year),
+        categorieen=ref.categorieen["code"].to_list(),
+    )
+    empty_rows = pl.DataFrame(schema={"row_id": pl.Int64, "reasons": pl.List(pl.Utf8)})
+    with store.connect(read_only=True) as con:
+        staged_rows = int(con.execute("select count(*) from staged").fetchall()[0][0])
+    if staged_rows:
+        gate = validate_table(store.path, "staged", suite)
+        if gate.batch_errors:
+            _reject_files(batch, gate.batch_errors)
+            store.rejected = True
+            batch.outcomes = gate.outcomes
+            batch.quarantined = pl.DataFrame(schema=QUARANTINE_SCHEMA)
+            batch.warnings = pl.DataFrame(schema=WARNING_SCHEMA)
+            return batch
+        failures, warnings, batch.outcomes = gate.row_failures, gate.row_warnings, gate.outcomes
+    else:
+        failures, warnings, batch.outcomes = empty_rows, empty_rows, []
+    with store.connect() as con:
+        con.register("_failed", failures.select("row_id").to_arrow())
+        try:
+            suspects = con.sql(sql("sql/select_budget_suspects")).pl()
+        finally:
+            con.unregister("_failed")
+        reasons = _reasons(suspects, failures)
+        bad = reasons.filter(pl.col("reasons").list.len() > 0)
+        _append(con, "bad_rows", bad.select("row_id"))
+        warned_ids = warnings.join(bad, on="row_id", how="anti").select("row_id")
+        con.register("_warned", warned_ids.to_arrow())
+        try:
+            warned = con.sql(
+                "select row_id, source_file, source_row from staged semi join _warned using (row_id)"
+            ).pl()
+        finally:
+            con.unregister("_warned")
+    batch.quarantined = _quarantine_frame(
+        batch, suspects.join(bad, on="row_id", how="inner"), suite.failure_columns()
+    )
+    batch.warnings = _warned_rows(batch, warned, warnings)
+    return batch
+
+
+def _store(batch: Batch) -> BudgetStore:
+    if batch.store is None:
+        raise ValueError(f"budget {batch.quarter}: the batch has no store (was it ingested by budget_batch?)")
+    return batch.store
+
+
+def _reasons(suspects: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+    """One row per suspect row: its sorted reasons (empty when it passes after all)."""
+    return (
+        suspects.select("row_id", "parse_issues", "municipality_issue", "reader_issue")
+        .join(failures, on="row_id", how="left")
+        .select(
+            "row_id",
+            pl.when(pl.col("reader_issue").is_not_null())
+            .then(pl.concat_list(pl.col("reader_issue")))
+            .otherwise(
+                pl.concat_list(
+                    pl.col("parse_issues"),
+                    pl.lit("municipality_known: ") + pl.col("municipality_issue"),
+                    pl.col("reasons")
+                    .fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+                    .list.eval(pl.element().filter(pl.element() != "municipality_known")),
+                )
+            )
+            .list.drop_nulls()
+            .list.unique()
+            .list.sort()
+            .alias("reasons"),
+        )
+    )
+
+
+def _quarantine_frame(
+    batch: Batch, rows: pl.DataFrame, failure_columns: dict[str, tuple[str, ...]]
+) -> pl.DataFrame:
+    """Quarantine rows, as `pipeline.validate_batch` writes them, from suspects with reasons."""
+    value_columns = sorted({c for cs in failure_columns.values() for c in cs} & set(rows.columns))
+    return rows.select(
+        pl.lit(batch.run_id).alias("run_id"),
+        pl.lit(str(batch.quarter)).alias("quarter"),
+        pl.lit(batch.source).alias("source"),
+        "source_file",
+        "source_row",
+        pl.col("row_values").cast(pl.Utf8),
+        "reasons",
+        failed_values(
+            failure_columns=failure_columns,
+            value_columns=value_columns,
+            raw_columns=BUDGET_COLUMNS,
+        ).alias("failed_values"),
+    ).sort("source_file", "source_row").cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]
+
+
+# --- transform and load ----------------------------------------------------------------
+
+
+def transform(batch: Batch) -> dict[str, pl.DataFrame | StoredRows]:
+    """The quarter's core rows: a query on the store, counted per file."""
+    store = _store(batch)
+    if store.rejected:
+        return {"core.fct_budget": pl.DataFrame(schema=CORE_SCHEMA)}
+    with store.connect(read_only=True) as con:
+        counts = con.sql(sql("sql/select_budget_loaded_by_file")).fetchall()
+    by_file = {str(name): int(n) for name, n in counts}
+    return {
+        "core.fct_budget": StoredRows(
+            store.path, "sql/select_budget_core_rows", sum(by_file.values()), by_file
+        )
+    }
+
+
+def raw_rows(batch: Batch) -> pl.DataFrame | StoredRows:
+    """The batch's rows for `raw.budget_lines`: every landed row of the files not rejected."""
+    store = _store(batch)
+    if store.rejected:
+        return pl.DataFrame(
+            schema={
+                "quarter": pl.Utf8,
+                "source_file": pl.Utf8,
+                "source_row": pl.Int64,
+                "run_id": pl.Utf8,
+                "row_values": pl.Utf8,
+            }
+        )
+    return StoredRows(store.path, "sql/select_budget_raw_rows", sum(f.rows_read for f in batch.files))
+
+
+def file_versions(con: duckdb.DuckDBPyConnection, batch: Batch, now: dt.datetime) -> pl.DataFrame:
+    """`meta.budget_file_versions` rows of the batch's quarter, given what was current before.
+
+    A current file × municipality × kind `replaced` the version current before this load
+    when that was another file or the same file with other contents; when it is the same
+    version as before, it keeps what that one replaced; when nothing was loaded before, it
+    replaced the file it supersedes in this batch, if any.
+    """
+    store = _store(batch)
+    if store.rejected or store.versions.is_empty():
+        return pl.DataFrame(schema=VERSION_SCHEMA)
+    before = con.sql(
+        "select municipality_code, kind, file_name, sha256, replaced_file, replaced_sha256 "
+        "from meta.budget_file_versions where quarter = ? and is_current",
+        params=[str(batch.quarter)],
+    ).pl()
+    versions = store.versions.join(
+        before, on=["municipality_code", "kind"], how="left", suffix="_before", maintain_order="left"
+    )
+    hashes = dict(zip(store.versions["source_file"], store.versions["sha256"], strict=True))
+    same = (pl.col("file_name") == pl.col("source_file")) & (pl.col("sha256_before") == pl.col("sha256"))
+    previous_sha = pl.col("previous_file").replace_strict(hashes, default=None, return_dtype=pl.Utf8)
+    replaced_file = (
+        pl.when(pl.col("file_name").is_null())
+        .then(pl.col("previous_file"))
+        .when(same)
+        .then(pl.col("replaced_file"))
+        .otherwise(pl.col("file_name"))
+    )
+    replaced_sha = (
+        pl.when(pl.col("file_name").is_null())
+        .then(previous_sha)
+        .when(same)
+        .then(pl.col("replaced_sha256"))
+        .otherwise(pl.col("sha256_before"))
+    )
+    return versions.select(
+        pl.lit(str(batch.quarter)).alias("quarter"),
+        "municipality_code",
+        "kind",
+        pl.col("source_file").alias("file_name"),
+        "sha256",
+        "lines",
+        "is_current",
+        "superseded_by",
+        pl.when(pl.col("is_current")).then(replaced_file).alias("replaced_file"),
+        pl.when(pl.col("is_current")).then(replaced_sha).alias("replaced_sha256"),
+        pl.lit(batch.run_id).alias("run_id"),
+        pl.lit(now).alias("recorded_at"),
+    ).cast(VERSION_SCHEMA)  # type: ignore[arg-type]
+
+
+def record_versions(con: duckdb.DuckDBPyConnection, batch: Batch, now: dt.datetime) -> None:
+    """Replace the quarter's rows of `meta.budget_file_versions` (inside the load's transaction)."""
+    versions = file_versions(con, batch, now)
+    con.execute("delete from meta.budget_file_versions where quarter = ?", [str(batch.quarter)])
+    con.register("_versions", versions.to_arrow())
+    try:
+        con.execute("insert into meta.budget_file_versions by name select * from _versions")
+    finally:
+        con.unregister("_versions")

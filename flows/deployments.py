@@ -1,0 +1,39 @@
+"""The deployments `costtrends serve` serves in-process; prefect.yaml declares the same for a work pool."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron
+
+from flows.backfill import backfill
+from flows.quarterly_refresh import quarterly_refresh
+
+# 06:00 Amsterdam time on the 15th of the month after a quarter ends: two weeks for the
+# municipalities' files to land. The refresh's default quarter is the last finished one.
+REFRESH_CRON = "0 6 15 1,4,7,10 *"
+TIMEZONE = "Europe/Amsterdam"
+
+
+def deployments() -> list[RunnerDeployment]:
+    """quarterly-refresh on its schedule; backfill on demand only."""
+    # `to_deployment` returns a coroutine only when called from async code.
+    refresh = cast(
+        RunnerDeployment,
+        quarterly_refresh.to_deployment(
+            name="quarterly-refresh",
+            schedules=[Cron(REFRESH_CRON, timezone=TIMEZONE)],
+            description="Refresh the last finished quarter (and any restated one) and publish the snapshot.",
+            tags=["costtrends"],
+        ),
+    )
+    backfill_ = cast(
+        RunnerDeployment,
+        backfill.to_deployment(
+            name="backfill",
+            description="Rebuild a range of quarters; unchanged quarters are skipped unless force.",
+            tags=["costtrends"],
+        ),
+    )
+    return [refresh, backfill_]

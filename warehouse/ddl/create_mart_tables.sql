@@ -1,0 +1,20 @@
+-- Tables refresh_marts needs besides those the SQL marts create from their models.
+
+-- marts.national_estimate_period: one row per period type × period × cost category.
+-- Computed in transforms/estimate.py (national_estimate_periods), loaded by refresh_marts.
+create table if not exists marts.national_estimate_period (
+    period_type varchar not null,
+    period varchar not null,
+    cost_category varchar not null,
+    quarters_covered integer not null,
+    estimate_eur double,
+    estimate_low_eur double,
+    estimate_high_eur double
+);
+
+-- meta.mart_state: what the marts were last built from (code version and boundary set).
+-- One row. When it differs from the current inputs the next refresh rebuilds every quarter.
+create table if not exists meta.mart_state (
+    fingerprint varchar not null,
+    built_at timestamp not null
+);
