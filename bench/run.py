@@ -154,16 +154,22 @@ def _generated(work: Path, scale: str, first: Quarter, last: Quarter, seed: int)
 
 
 def _view(work: Path, name: str, landing: Path, quarters: Sequence[Quarter]) -> Path:
-    """A landing zone holding only `quarters` of `landing` (their folders linked, not copied)."""
+    """A landing zone holding only `quarters` of `landing`, its files hard-linked (not copied).
+
+    Hard links, not symbolic ones: ingest refuses a file that resolves outside its landing zone.
+    """
     view = work / "views" / name
     shutil.rmtree(view, ignore_errors=True)
     for source in ("budget", "survey"):
         for q in quarters:
-            target = landing / source / str(q)
-            if target.is_dir():
-                link = view / source / str(q)
-                link.parent.mkdir(parents=True, exist_ok=True)
-                link.symlink_to(target, target_is_directory=True)
+            folder = landing / source / str(q)
+            for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+                target = view / source / str(q) / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(path, target)
+                except OSError:
+                    shutil.copy2(path, target)
     return view
 
 

@@ -189,7 +189,15 @@ def ingest(
 
     Rows read = rows in the store (staged or superseded) for every file not rejected.
     """
-    from costtrends.pipeline import Batch, FileReport, landing_files
+    from costtrends.pipeline import (
+        Batch,
+        FileDeferred,
+        FileReport,
+        check_landing_path,
+        landing_files,
+        settled_files,
+    )
+    from costtrends.settings import get_settings
 
     workdir.mkdir(parents=True, exist_ok=True)
     _remove_stale_stores(workdir)
@@ -199,13 +207,17 @@ def ingest(
     next_row_id = 0
     with store.connect() as con:
         con.execute(sql("ddl/create_budget_store"))
-        for path in landing_files(landing, "budget", quarter):
-            digest = sha256_of(path)
-            report = FileReport(
-                "budget", str(quarter), path.name, digest, path.stat().st_size, "loaded", None
-            )
+        paths = landing_files(landing, "budget", quarter)
+        growing = settled_files(paths, get_settings().landing_settle_seconds)
+        for path in paths:
+            report = FileReport("budget", str(quarter), path.name, None, None, "loaded", None)
             reports.append(report)
             try:
+                check_landing_path(path, landing)
+                if path in growing:
+                    raise FileDeferred(growing[path])
+                digest = sha256_of(path)
+                report.sha256, report.size_bytes = digest, path.stat().st_size
                 if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                     raise FileRejected(f"{path.name}: unsupported file type {path.suffix!r}")
                 file = open_budget_file(path)
@@ -214,7 +226,8 @@ def ingest(
                 rows = _append_file(con, file, quarter, run_id, ref, next_row_id, chunk_rows)
             except FileRejected as exc:
                 _statements(con, "sql/delete_budget_file_rows", {"source_file": path.name})
-                report.status, report.message = "rejected", str(exc)
+                report.status = "deferred" if isinstance(exc, FileDeferred) else "rejected"
+                report.message = str(exc)
                 report.rows_read = 0
                 continue
             if rows == 0:

@@ -56,8 +56,8 @@ def _print_summaries(summaries: list) -> int:
     )
     for s in summaries:
         for f in s.files:
-            if f.status == "rejected":
-                console.print(f"[red]rejected[/red] {f.source}/{s.quarter}/{f.file_name}: {f.message}")
+            if f.status in ("rejected", "deferred"):
+                console.print(f"[red]{f.status}[/red] {f.source}/{s.quarter}/{f.file_name}: {f.message}")
     for s in summaries:
         if getattr(s, "docs", None):
             console.print(f"validation {s.quarter}: {s.docs}")
@@ -78,6 +78,9 @@ def _refresh(call: object) -> object:
             result = call()  # type: ignore[operator]
     except (RefreshFailed, WarehouseBusy) as exc:
         console.print(f"[red]failed[/red]: {exc}")
+        raise typer.Exit(EXIT_FAILED) from exc
+    except Exception as exc:  # anything else: one line naming it, not a traceback (exit codes: README)
+        console.print(f"[red]failed[/red]: {type(exc).__name__}: {exc}")
         raise typer.Exit(EXIT_FAILED) from exc
     console.print(f"took {time.perf_counter() - started:.1f} s")
     return result
@@ -314,10 +317,12 @@ def quarantine(
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
         return
     if output == "csv":
+        from costtrends.spreadsheet import spreadsheet_row
+
         writer = csv.writer(sys.stdout)
         writer.writerow(header)
         for row in rows:
-            writer.writerow((*row[:4], "; ".join(row[4]), "; ".join(row[5]), row[6]))
+            writer.writerow(spreadsheet_row((*row[:4], "; ".join(row[4]), "; ".join(row[5]), row[6])))
         return
     table = Table(title="Quarantined rows")
     for column in ("quarter", "source", "file", "row", "reasons", "values"):

@@ -48,6 +48,7 @@ from transforms.readers import (
 )
 from transforms.schema import BUDGET_COLUMNS, BUDGET_REQUIRED, SURVEY_COLUMNS, SURVEY_REQUIRED
 from warehouse.db import SEEDS_DIR, scalar, sql, transaction
+from warehouse.faults import fault_point
 from warehouse.seeds import Reference
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class FileReport:
     file_name: str
     sha256: str | None
     size_bytes: int | None
-    status: str  # loaded | partial | rejected
+    status: str  # loaded | partial | rejected | deferred (still being written: read by a later run)
     message: str | None
     rows_read: int = 0
     rows_loaded: int = 0
@@ -134,6 +135,49 @@ def landing_files(landing: Path, source: str, quarter: Quarter) -> list[Path]:
     )
 
 
+class FileDeferred(FileRejected):
+    """The file may still be being written: not read now, picked up by a retry or the next run."""
+
+
+def check_landing_path(path: Path, landing: Path) -> None:
+    """Raise `FileRejected` for a landing entry that resolves outside the landing zone (a symlink)."""
+    try:
+        inside = path.resolve(strict=True).is_relative_to(landing.resolve())
+    except OSError:
+        inside = False
+    if not inside:
+        raise FileRejected(f"{path.name}: resolves outside the landing zone {landing}; refused")
+
+
+def settled_files(paths: list[Path], settle_seconds: float) -> dict[Path, str]:
+    """The files among `paths` still being written, with why: modified within `settle_seconds`
+    and changed in size or mtime while waiting for them to reach that age (one wait per call).
+    """
+    if settle_seconds <= 0 or not paths:
+        return {}
+    import time
+
+    stats = {p: p.stat() for p in paths}
+    newest = max(s.st_mtime for s in stats.values())
+    wait = newest + settle_seconds - time.time()
+    if wait <= 0:
+        return {}
+    time.sleep(min(wait, settle_seconds))
+    growing: dict[Path, str] = {}
+    for path, before in stats.items():
+        try:
+            after = path.stat()
+        except OSError:
+            growing[path] = f"{path.name}: disappeared while waiting for it to settle; deferred"
+            continue
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            growing[path] = (
+                f"{path.name}: still being written (size {before.st_size:,} → {after.st_size:,} bytes "
+                f"within {settle_seconds:g} s); deferred to the next try"
+            )
+    return growing
+
+
 def ingest_batch(
     landing: Path, source: str, quarter: Quarter, run_id: str, ref: Reference, *, workdir: Path | None = None
 ) -> Batch:
@@ -150,17 +194,22 @@ def ingest_batch(
     reports: list[FileReport] = []
     frames: list[pl.DataFrame] = []
     decimals: dict[str, DecimalMode] = {}
-    for path in landing_files(landing, source, quarter):
-        report = FileReport(
-            source, str(quarter), path.name, sha256_of(path), path.stat().st_size, "loaded", None
-        )
+    paths = landing_files(landing, source, quarter)
+    growing = settled_files(paths, get_settings().landing_settle_seconds)
+    for path in paths:
+        report = FileReport(source, str(quarter), path.name, None, None, "loaded", None)
         reports.append(report)
         try:
+            check_landing_path(path, landing)
+            if path in growing:
+                raise FileDeferred(growing[path])
+            report.sha256, report.size_bytes = sha256_of(path), path.stat().st_size
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 raise FileRejected(f"{path.name}: unsupported file type {path.suffix!r}")
             result = read_landing_file(path, source)
         except FileRejected as exc:
-            report.status, report.message = "rejected", str(exc)
+            report.status = "deferred" if isinstance(exc, FileDeferred) else "rejected"
+            report.message = str(exc)
             continue
         report.unknown_columns = result.unknown_columns
         report.rows_read = result.frame.height
@@ -185,6 +234,7 @@ def ingest_batch(
             continue
         decimals[path.name] = result.decimal
         frames.append(result.frame.with_columns(pl.lit(path.name).alias("source_file")))
+    fault_point("ingest:after_read")  # test hook (warehouse/faults.py)
 
     raw = (
         pl.concat(frames, how="diagonal")
@@ -378,7 +428,7 @@ def _reject_files(batch: Batch, errors: list[str]) -> None:
     quarantined; its message says how many rows it had.
     """
     for report in batch.files:
-        if report.status == "rejected":
+        if report.status in ("rejected", "deferred"):
             continue
         report.status = "rejected"
         report.message = (
@@ -584,7 +634,7 @@ def account_rows(batch: Batch, core: dict[str, pl.DataFrame]) -> list[FileReport
         loaded_by = dict(loaded.by_file)
     quarantined_by = dict(quarantined.iter_rows())
     for report in batch.files:
-        if report.status == "rejected":
+        if report.status in ("rejected", "deferred"):
             continue
         report.rows_loaded = int(loaded_by.get(report.file_name, 0))
         report.rows_quarantined = int(quarantined_by.get(report.file_name, 0))
@@ -696,6 +746,7 @@ def load_batch(
     with transaction(con):
         con.execute(f"delete from {RAW_TABLES[batch.source]} where quarter = ?", [q])
         _insert(con, RAW_TABLES[batch.source], _raw_rows(batch))
+        fault_point("load:after_delete")  # test hook (warehouse/faults.py)
         con.execute(
             "delete from quarantine.rejected_rows where quarter = ? and source = ?",
             [q, batch.source],

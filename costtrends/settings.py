@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     # How long a writer waits for another one's turn on the warehouse. A turn is one
     # quarter's load and marts, or a publish: seconds at demo scale, minutes at national.
     lock_timeout_seconds: float = Field(default=900, gt=0)
+    # A landing file modified less than this many seconds ago may still be being written:
+    # ingest waits until it is this old and reads it only if its size and mtime held still;
+    # otherwise it is deferred to a retry or the next run (docs/operations.md). 0 turns it off.
+    landing_settle_seconds: float = Field(default=1.0, ge=0)
 
     @classmethod
     def settings_customise_sources(

@@ -20,6 +20,7 @@ import io
 import itertools
 import re
 import unicodedata
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -39,6 +40,11 @@ DELIMITERS = (";", ",", "\t", "|")
 HEADER_SEARCH_ROWS = 50
 # Rows directly under the header that may repeat it (question texts, a tool's import ids).
 HEADER_CONTINUATION_ROWS = 2
+# Limits that keep a hostile file from exhausting memory or time (docs/operations.md).
+MAX_FIELD_CHARS = 1_000_000  # one CSV cell; a longer one is not an export
+MAX_COLUMNS = 2_000  # cells in a header row
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # a workbook's members, decompressed, together
+MAX_XLSX_RATIO = 200  # decompressed / compressed size of one member (zip bomb)
 
 
 class FileRejected(Exception):
@@ -362,6 +368,35 @@ def sniff_delimiter(text: str, source: str) -> str:
     return most if counts[most] else ","
 
 
+def _csv_rows(path: Path, text: str, delimiter: str, skipped: int) -> list[list[str | None]]:
+    """Every record of `text`; a cell over `MAX_FIELD_CHARS` rejects the file naming its line."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str | None]] = []
+    try:
+        rows.extend(reader)  # type: ignore[arg-type]
+    except csv.Error as exc:
+        line = reader.line_num + skipped
+        if "field larger than field limit" in str(exc):
+            raise FileRejected(
+                f"{path.name}: line {line}: a cell longer than {MAX_FIELD_CHARS:,} characters; "
+                "not a survey or budget export"
+            ) from exc
+        raise FileRejected(f"{path.name}: line {line}: not a readable CSV ({exc})") from exc
+    finally:
+        csv.field_size_limit(limit)
+    return rows
+
+
+def _check_width(path: Path, header: Sequence[str | None]) -> None:
+    if len(header) > MAX_COLUMNS:
+        raise FileRejected(
+            f"{path.name}: {len(header):,} columns in the header row, more than {MAX_COLUMNS:,}; "
+            "not a survey or budget export"
+        )
+
+
 _SEP_LINE = re.compile(r'^"?sep=(.)"?\r?\n', re.IGNORECASE)
 
 
@@ -378,12 +413,9 @@ def read_csv_file(path: Path, source: str) -> ReadResult:
         delimiter, text, skipped = sep_line[1], text[sep_line.end() :], 1
     else:
         delimiter = sniff_delimiter(text, source)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        rows: list[list[str | None]] = list(reader)  # type: ignore[arg-type]
-    except csv.Error as exc:
-        raise FileRejected(f"{path.name}: not a readable CSV ({exc})") from exc
+    rows = _csv_rows(path, text, delimiter, skipped)
     start = header_row_index(rows, source) or 0
+    _check_width(path, rows[start] if start < len(rows) else [])
     frame, headers = _frame_from_rows(path, rows[start:], first_row=skipped + start + 1, source=source)
     return ReadResult(
         path, frame, encoding, delimiter, "auto", headers.unknown, sorted(set(headers.personal.values()))
@@ -427,6 +459,46 @@ def _xlsx_sheet_rows(reader: object, name: str) -> tuple[list[list[str | None]],
     return [list(row) for row in cells.iter_rows()], sheet.visible == "visible"
 
 
+def _check_workbook_container(path: Path) -> None:
+    """Reject what is not a plain XLSX zip, or what would unpack beyond the caps, before reading it.
+
+    An encrypted (password-protected) workbook, like an old .xls, is an OLE container, not a zip.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileRejected(
+            f"{path.name}: is a password-protected or legacy (.xls) workbook; "
+            "remove the password or save it as .xlsx"
+        )
+    if not head.startswith(b"PK"):
+        with path.open("rb") as fh:
+            sample = fh.read(4096)
+        text = sample.decode("cp1252", errors="replace")
+        if sample and b"\x00" not in sample and not _CONTROL.search(text):
+            raise FileRejected(
+                f"{path.name}: not a readable XLSX workbook (it holds text, CSV?): name it .csv"
+            )
+        raise FileRejected(f"{path.name}: not a readable XLSX workbook (no ZIP signature)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileRejected(f"{path.name}: not a readable XLSX workbook ({exc})") from exc
+    total = sum(m.file_size for m in members)
+    if total > MAX_XLSX_UNPACKED_BYTES:
+        raise FileRejected(
+            f"{path.name}: unpacks to {total:,} bytes, more than the cap of {MAX_XLSX_UNPACKED_BYTES:,}"
+        )
+    for member in members:
+        ratio = member.file_size // max(member.compress_size, 1)
+        if member.file_size > 1024 * 1024 and ratio > MAX_XLSX_RATIO:
+            raise FileRejected(
+                f"{path.name}: member {member.filename!r} unpacks to {ratio:,} times its packed size "
+                "(a zip bomb?); refused"
+            )
+
+
 def read_xlsx_file(path: Path, source: str, *, sheet: str | None = None) -> ReadResult:
     """Read the survey sheet of a workbook.
 
@@ -436,6 +508,7 @@ def read_xlsx_file(path: Path, source: str, *, sheet: str | None = None) -> Read
     """
     import fastexcel
 
+    _check_workbook_container(path)
     try:
         reader = fastexcel.read_excel(path)
         names: list[str] = list(reader.sheet_names)
@@ -467,6 +540,7 @@ def read_xlsx_file(path: Path, source: str, *, sheet: str | None = None) -> Read
             f"{path.name}: no visible sheet has a header row with known columns (sheets: {listed})"
         )
     name, rows, start = chosen
+    _check_width(path, rows[start] if start < len(rows) else [])
     frame, headers = _frame_from_rows(path, rows[start:], first_row=start + 1, source=source)
     personal = sorted(set(headers.personal.values()))
     return ReadResult(path, frame, None, None, "auto", headers.unknown, personal, sheet=name)

@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import sql
+from warehouse.faults import fault_point
 
 SNAPSHOT_TABLES = {
     "marts.cost_trend_quarterly": "municipality_code, quarter, cost_category",
@@ -175,6 +176,7 @@ def publish_snapshot(
         staged[manifest] = parquet_dir / MANIFEST_NAME
         manifest.write_text(_manifest(snapshot_id, run_id, checks), encoding="utf-8")
         _fsync(manifest)
+        fault_point("publish:before_rename")  # test hook (warehouse/faults.py)
         os.replace(tmp, target)
     except BaseException as exc:
         _unlink(tmp, Path(f"{tmp}.wal"), *staged)
