@@ -283,15 +283,18 @@ def ratio(label: str, a: float, b: float) -> str:
 def step_lines(step: Measured, bare: Measured) -> list[str]:
     """The in-process budget step against a bare read_csv, both timed without imports."""
     got, floor = step.json(), bare.json()
-    rows, seconds, bare_seconds = int(got["rows"]), float(got["seconds"]), float(floor["seconds"])  # type: ignore[arg-type]
+    rows, seconds, cpu = int(got["rows"]), float(got["seconds"]), float(got["cpu_seconds"])  # type: ignore[arg-type]
+    bare_seconds, bare_cpu = float(floor["seconds"]), float(floor["cpu_seconds"])  # type: ignore[arg-type]
     parts = ", ".join(f"{k} {v:.2f}" for k, v in got["steps"].items())  # type: ignore[union-attr]
+    bare_rows = int(floor["rows"])  # type: ignore[call-overload]
     return [
-        f"  {'budget step (read+validate+transform+load)':<44}{seconds:>9.1f}{'':>9}"
+        f"  {'budget step (read+validate+transform+load)':<44}{seconds:>9.1f}{cpu:>9.1f}"
         f"{step.peak_mb:>9.0f}{'':>9}{rows / seconds:>11,.0f}",
-        f"    steps, s: {parts}",
-        f"  {'bare DuckDB read_csv into a table':<44}{bare_seconds:>9.1f}{'':>9}{bare.peak_mb:>9.0f}{'':>9}"
-        f"{int(floor['rows']) / bare_seconds:>11,.0f}",  # type: ignore[call-overload]
+        f"    steps, wall s: {parts}",
+        f"  {'bare DuckDB read_csv into a table':<44}{bare_seconds:>9.1f}{bare_cpu:>9.1f}"
+        f"{bare.peak_mb:>9.0f}{'':>9}{bare_rows / bare_seconds:>11,.0f}",
         ratio("ratio budget step / read_csv", seconds, bare_seconds),
+        ratio("ratio budget step / read_csv, cpu", cpu, bare_cpu),
     ]
 
 
@@ -318,6 +321,7 @@ def scenario_1(bench: Bench, args: argparse.Namespace) -> None:
             row(run, budget),
             row(base, budget),
             ratio("ratio pipeline / baseline", run.wall, base.wall),
+            ratio("ratio pipeline / baseline, cpu", run.cpu, base.cpu),
         ],
     )
 
@@ -341,6 +345,7 @@ def scenario_2(bench: Bench, args: argparse.Namespace) -> None:
             row(run, budget + survey),
             row(base, budget + survey),
             ratio("ratio pipeline / baseline", run.wall, base.wall),
+            ratio("ratio pipeline / baseline, cpu", run.cpu, base.cpu),
             *step_lines(step, bare),
         ],
     )
@@ -377,6 +382,7 @@ def scenario_3(bench: Bench, args: argparse.Namespace) -> None:
             row(base, budget + survey),
             ratio("ratio concurrency 2 / concurrency 1", runs[2].wall, runs[1].wall),
             ratio("ratio pipeline (concurrency 2) / baseline", runs[2].wall, base.wall),
+            ratio("ratio pipeline (concurrency 2) / baseline, cpu", runs[2].cpu, base.cpu),
         ],
     )
 
@@ -415,6 +421,7 @@ def scenario_4(bench: Bench, args: argparse.Namespace) -> None:
             row(short, budget + survey),
             row(longer, budget + survey),
             ratio(f"ratio {len(long_history)} / 4 quarters of history", longer.wall, short.wall),
+            ratio(f"ratio {len(long_history)} / 4 quarters of history, cpu", longer.cpu, short.cpu),
         ],
     )
 
@@ -442,6 +449,7 @@ def scenario_5(bench: Bench, args: argparse.Namespace) -> None:
             row(run, budget),
             row(base, budget),
             ratio("ratio pipeline / baseline", run.wall, base.wall),
+            ratio("ratio pipeline / baseline, cpu", run.cpu, base.cpu),
             *step_lines(step, bare),
         ],
     )
@@ -464,6 +472,7 @@ def budget_step(landing: Path, quarter: Quarter) -> None:
     work = settings.home / "work"
     steps: dict[str, float] = {}
     started = last = time.perf_counter()
+    cpu_started = time.process_time()
 
     def lap(name: str) -> None:
         nonlocal last
@@ -482,7 +491,10 @@ def budget_step(landing: Path, quarter: Quarter) -> None:
     lap("load")
     con.close()
     rows = sum(f.rows_read for f in batch.files)
-    print(json.dumps({"rows": rows, "seconds": round(time.perf_counter() - started, 3), "steps": steps}))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    print(
+        json.dumps({"rows": rows, "seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3), "steps": steps})
+    )
 
 
 def machine() -> list[str]:

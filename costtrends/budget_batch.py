@@ -52,10 +52,12 @@ if TYPE_CHECKING:
     from costtrends.pipeline import Batch
 
 STORE_PREFIX = "budget-"
+# DuckDB's memory limit for a store: enough for its scans, far below the memory budget.
+STORE_MEMORY = "256MB"
+# ... and the warehouse's while it takes a store's rows.
+LOAD_MEMORY = "512MB"
 # A store left behind by a run that died is removed by the next ingest after this long.
 STALE_STORE_SECONDS = 24 * 3600
-# Rows per Arrow batch when core and raw rows stream from a store into the warehouse.
-STREAM_ROWS = 250_000
 STAGED_COLUMNS = (
     "row_id",
     "source_file",
@@ -120,7 +122,9 @@ class BudgetStore:
 
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(self.path), read_only=read_only)
+        # DuckDB caches what it writes up to its memory limit (80% of RAM by default):
+        # bounded here, it writes a budget export of any size in the same memory.
+        con = duckdb.connect(str(self.path), read_only=read_only, config={"memory_limit": STORE_MEMORY})
         try:
             yield con
         finally:
@@ -134,22 +138,31 @@ class BudgetStore:
 
 @dataclass(frozen=True)
 class StoredRows:
-    """Rows that stay in a store until they are written: a query, its row count and count per file."""
+    """Rows that stay in a store until they are written: the insert, its row count and count per file."""
 
     path: Path
-    query: str  # a SQL file under warehouse/, run on the store
+    table: str  # the warehouse table they go to
+    insert: str  # a SQL file under warehouse/ inserting them from the store attached as `budget_store`
     height: int
     by_file: dict[str, int] = field(default_factory=dict)
 
     def insert_into(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
-        """Stream the rows into `table` of `con` (by column name), Arrow batch by Arrow batch."""
-        with duckdb.connect(str(self.path), read_only=True) as store:
-            reader = store.sql(sql(self.query)).to_arrow_reader(STREAM_ROWS)
-            con.register("_stored_rows", reader)
-            try:
-                con.execute(f"insert into {table} by name select * from _stored_rows")
-            finally:
-                con.unregister("_stored_rows")
+        """Insert the rows into `table` of `con`, DuckDB to DuckDB: the store is attached read-only.
+
+        Works inside the caller's transaction (attach and detach do not end it).
+        """
+        if table != self.table:
+            raise ValueError(f"these stored rows go to {self.table}, not {table}")
+        # The warehouse's DuckDB caches the rows it writes up to its memory limit; for the
+        # length of this insert that limit is the store's budget, then what it was.
+        limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+        con.execute("attach ? as budget_store (read_only)", [str(self.path)])
+        try:
+            con.execute("set memory_limit = ?", [LOAD_MEMORY])
+            con.execute(sql(self.insert))
+        finally:
+            con.execute("set memory_limit = ?", [limit])
+            con.execute("detach budget_store")
 
 
 def _statements(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object] | None = None) -> None:
@@ -446,20 +459,24 @@ def _quarantine_frame(
 ) -> pl.DataFrame:
     """Quarantine rows, as `pipeline.validate_batch` writes them, from suspects with reasons."""
     value_columns = sorted({c for cs in failure_columns.values() for c in cs} & set(rows.columns))
-    return rows.select(
-        pl.lit(batch.run_id).alias("run_id"),
-        pl.lit(str(batch.quarter)).alias("quarter"),
-        pl.lit(batch.source).alias("source"),
-        "source_file",
-        "source_row",
-        pl.col("row_values").cast(pl.Utf8),
-        "reasons",
-        failed_values(
-            failure_columns=failure_columns,
-            value_columns=value_columns,
-            raw_columns=BUDGET_COLUMNS,
-        ).alias("failed_values"),
-    ).sort("source_file", "source_row").cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]
+    return (
+        rows.select(
+            pl.lit(batch.run_id).alias("run_id"),
+            pl.lit(str(batch.quarter)).alias("quarter"),
+            pl.lit(batch.source).alias("source"),
+            "source_file",
+            "source_row",
+            pl.col("row_values").cast(pl.Utf8),
+            "reasons",
+            failed_values(
+                failure_columns=failure_columns,
+                value_columns=value_columns,
+                raw_columns=BUDGET_COLUMNS,
+            ).alias("failed_values"),
+        )
+        .sort("source_file", "source_row")
+        .cast(QUARANTINE_SCHEMA)
+    )  # type: ignore[arg-type]
 
 
 # --- transform and load ----------------------------------------------------------------
@@ -475,7 +492,7 @@ def transform(batch: Batch) -> dict[str, pl.DataFrame | StoredRows]:
     by_file = {str(name): int(n) for name, n in counts}
     return {
         "core.fct_budget": StoredRows(
-            store.path, "sql/select_budget_core_rows", sum(by_file.values()), by_file
+            store.path, "core.fct_budget", "sql/insert_budget_core_rows", sum(by_file.values()), by_file
         )
     }
 
@@ -493,7 +510,8 @@ def raw_rows(batch: Batch) -> pl.DataFrame | StoredRows:
                 "row_values": pl.Utf8,
             }
         )
-    return StoredRows(store.path, "sql/select_budget_raw_rows", sum(f.rows_read for f in batch.files))
+    rows = sum(f.rows_read for f in batch.files)
+    return StoredRows(store.path, "raw.budget_lines", "sql/insert_budget_raw_rows", rows)
 
 
 def file_versions(con: duckdb.DuckDBPyConnection, batch: Batch, now: dt.datetime) -> pl.DataFrame:

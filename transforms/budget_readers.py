@@ -53,7 +53,7 @@ from transforms.schema import BUDGET_COLUMNS
 
 # Rows per frame `chunks()` yields: large enough that per-chunk costs vanish, small enough
 # that a chunk and its standardized copy stay far below the memory budget.
-CHUNK_ROWS = 500_000
+CHUNK_ROWS = 200_000
 # How much of a CSV is read to find its encoding, delimiter, title lines and header.
 SAMPLE_BYTES = 1 << 16
 

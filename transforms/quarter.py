@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-_YEAR_FIRST = re.compile(r"^(?P<year>\d{4})\s*[-_/ ]?\s*[QqKk](?P<q>[1-4])$")
-_QUARTER_FIRST = re.compile(r"^[QqKk](?P<q>[1-4])\s*[-_/ ]?\s*(?P<year>\d{4})$")
-_DUTCH_WORDS = re.compile(r"^(?P<q>[1-4])\s*(?:e|ste|de)?\s+kwartaal\s+(?P<year>\d{4})$", re.IGNORECASE)
-_DUTCH_WORDS_REVERSED = re.compile(r"^kwartaal\s+(?P<q>[1-4])\s+(?P<year>\d{4})$", re.IGNORECASE)
+_YEAR_FIRST = re.compile(r"^(?P<year>[0-9]{4})\s*[-_/ ]?\s*[QqKk](?P<q>[1-4])$")
+_QUARTER_FIRST = re.compile(r"^[QqKk](?P<q>[1-4])\s*[-_/ ]?\s*(?P<year>[0-9]{4})$")
+_DUTCH_WORDS = re.compile(r"^(?P<q>[1-4])\s*(?:e|ste|de)?\s+kwartaal\s+(?P<year>[0-9]{4})$", re.IGNORECASE)
+_DUTCH_WORDS_REVERSED = re.compile(r"^kwartaal\s+(?P<q>[1-4])\s+(?P<year>[0-9]{4})$", re.IGNORECASE)
 _PATTERNS = (_YEAR_FIRST, _QUARTER_FIRST, _DUTCH_WORDS, _DUTCH_WORDS_REVERSED)
 
 

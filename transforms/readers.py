@@ -459,7 +459,7 @@ def _xlsx_sheet_rows(reader: object, name: str) -> tuple[list[list[str | None]],
     return [list(row) for row in cells.iter_rows()], sheet.visible == "visible"
 
 
-def _check_workbook_container(path: Path) -> None:
+def check_workbook_container(path: Path) -> None:
     """Reject what is not a plain XLSX zip, or what would unpack beyond the caps, before reading it.
 
     An encrypted (password-protected) workbook, like an old .xls, is an OLE container, not a zip.
@@ -508,7 +508,7 @@ def read_xlsx_file(path: Path, source: str, *, sheet: str | None = None) -> Read
     """
     import fastexcel
 
-    _check_workbook_container(path)
+    check_workbook_container(path)
     try:
         reader = fastexcel.read_excel(path)
         names: list[str] = list(reader.sheet_names)

@@ -23,18 +23,25 @@ from transforms.quarter import Quarter
 from transforms.schema import AMOUNT_COLUMNS, COST_CATEGORIES, PERCENT_COLUMNS
 
 AMOUNT = pl.Decimal(18, 2)
+# The spellings of `transforms.quarter`: ASCII digits, `Q`/`K` in either case, Dutch words
+# in any case, any whitespace around and between the parts.
 QUARTER_PATTERN = (
-    r"^\s*(?:(\d{4})\s*[-_/ ]?\s*[QqKk]([1-4])|[QqKk]([1-4])\s*[-_/ ]?\s*(\d{4})"
-    r"|([1-4])\s*(?:e|ste|de)?\s+kwartaal\s+(\d{4})|kwartaal\s+([1-4])\s+(\d{4}))\s*$"
+    r"^\s*(?:([0-9]{4})\s*[-_/ ]?\s*[QqKk]([1-4])|[QqKk]([1-4])\s*[-_/ ]?\s*([0-9]{4})"
+    r"|([1-4])\s*(?i:e|ste|de)?\s+(?i:kwartaal)\s+([0-9]{4})|(?i:kwartaal)\s+([1-4])\s+([0-9]{4}))\s*$"
 )
 
 
 def parse_quarter_expr(expr: pl.Expr) -> pl.Expr:
-    """Text → `2021Q1` (null when empty or not a quarter); the same spellings as `Quarter.parse`."""
-    groups = expr.str.to_lowercase().str.extract_groups(QUARTER_PATTERN)
+    """Text → `2021Q1` (null when empty or not a quarter); the same spellings as `Quarter.parse`.
+
+    Python's whitespace includes the separators U+001C..U+001F, the regex engine's does not:
+    they become spaces first. Years outside `Quarter`'s range (1900..2999) give null.
+    """
+    groups = expr.str.replace_all("[\x1c-\x1f]", " ").str.extract_groups(QUARTER_PATTERN)
     year = pl.coalesce(groups.struct.field(f) for f in ("1", "4", "6", "8"))
     number = pl.coalesce(groups.struct.field(f) for f in ("2", "3", "5", "7"))
-    return pl.when(year.is_not_null()).then(pl.concat_str(year, pl.lit("Q"), number))
+    in_range = year.cast(pl.Int32, strict=False).is_between(1900, 2999)
+    return pl.when(year.is_not_null() & in_range).then(pl.concat_str(year, pl.lit("Q"), number))
 
 
 # Excel stores a date as days since 1899-12-30; a bare number in this range

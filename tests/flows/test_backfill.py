@@ -41,8 +41,9 @@ def using_home(home: Path) -> Iterator[Path]:
     """COSTTRENDS_HOME points at `home` inside the block (for module-scoped fixtures too)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("COSTTRENDS_HOME", str(home))
-        for name in ("LANDING_DIR", "WAREHOUSE_PATH", "PUBLISHED_DIR", "DOCS_DIR", "CONFIG", "TASK_RUNNER"):
-            mp.delenv(f"COSTTRENDS_{name}", raising=False)
+        for name in list(os.environ):
+            if name.startswith("COSTTRENDS_") and name != "COSTTRENDS_HOME":
+                mp.delenv(name)
         yield home
 
 
@@ -82,6 +83,33 @@ def _partitions(home: Path) -> dict[tuple[str, str], str]:
 def _copy_home(source: Path, target: Path) -> Path:
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("work"))
     return target
+
+
+@pytest.mark.parametrize(
+    ("error", "retried"),
+    [
+        ("landing file still being written", True),
+        ("warehouse opened by another program", True),
+        ("landing file gone while read", True),
+        ("row accounting broken", False),
+        ("warehouse busy past the lock timeout", False),
+    ],
+)
+def test_only_transient_faults_are_retried(error: str, retried: bool) -> None:
+    from prefect.states import Failed
+
+    from costtrends.incremental import LandingChanged
+    from costtrends.locking import WarehouseBusy
+    from flows.quarterly_refresh import _is_transient
+
+    exception = {
+        "landing file still being written": LandingChanged("survey/2021Q1: a.csv changed while being read"),
+        "warehouse opened by another program": duckdb.IOException("Could not set lock on file"),
+        "landing file gone while read": FileNotFoundError("a.csv"),
+        "row accounting broken": RuntimeError("row accounting broken for a.csv"),
+        "warehouse busy past the lock timeout": WarehouseBusy("gave up after 900 s"),
+    }[error]
+    assert _is_transient(None, None, Failed(data=exception)) is retried
 
 
 @pytest.fixture(scope="module")
@@ -262,11 +290,10 @@ def test_backfill_on_a_dask_cluster_of_two_workers_matches_threads(
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         Client(cluster) as client,
     ):
-        with using_home(home) as h, get_task_stream(client) as stream:
+        with using_home(home), get_task_stream(client) as stream:
             monkeypatch.setenv("COSTTRENDS_TASK_RUNNER", "dask")
             monkeypatch.setenv("COSTTRENDS_DASK_ADDRESS", cluster.scheduler_address)
             summaries = backfill(first_half[0], first_half[-1])
-            assert h == home
         ran = sorted(task["key"].split("-")[0] for task in stream.data)
     assert [(s.quarter, s.reason) for s in summaries] == [(q, "new") for q in first_half]
     # Each quarter's two sources went through ingest, validate and transform on the cluster.
@@ -282,7 +309,7 @@ def test_two_writers_at_once_take_turns_and_both_finish(backfilled, landing: Pat
     home = tmp_path / "home"
     shutil.copytree(landing, home / "landing")
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("COSTTRENDS_")},
         "COSTTRENDS_HOME": str(home),
         # The session's Prefect server: no second embedded server to start.
         "PREFECT_API_URL": PREFECT_API_URL.value(),

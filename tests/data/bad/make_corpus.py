@@ -23,7 +23,10 @@ def row(response_id: str, municipality: str, hardware: str = "1000") -> str:
 
 
 def files() -> dict[str, bytes]:
-    garbage = bytes(random.Random(9).randrange(256) for _ in range(2048))
+    rng = random.Random(9)
+    # Random bytes without NUL (that case is 06): what remains to tell them from text is
+    # their control characters and undecodable bytes.
+    garbage = bytes(rng.randrange(1, 256) for _ in range(2048))
     return {
         "01_binary_garbage.csv": garbage,
         "02_empty.csv": b"",
@@ -31,7 +34,14 @@ def files() -> dict[str, bytes]:
         # Windows-1252: `û` and `â` are single bytes that are not valid UTF-8.
         "04_wrong_encoding.csv": "\r\n".join([HEADER, row("e1", "Súdwest-Fryslân"), ""]).encode("cp1252"),
         "05_mixed_line_endings.csv": (
-            HEADER + "\r\n" + row("m1", "Groningen") + "\n" + row("m2", "Utrecht") + "\r" + row("m3", "Leiden") + "\n"
+            HEADER
+            + "\r\n"
+            + row("m1", "Groningen")
+            + "\n"
+            + row("m2", "Utrecht")
+            + "\r"
+            + row("m3", "Leiden")
+            + "\n"
         ).encode(),
         "06_nul_bytes.csv": (HEADER + "\n" + row("n1", "Gron\x00ingen") + "\n").encode(),
         # The OLE container an encrypted workbook (or an .xls) is: its signature and zeros.
@@ -41,7 +51,7 @@ def files() -> dict[str, bytes]:
             [
                 HEADER,
                 row("f1", '"=HYPERLINK(""http://x"")"'),
-                row("f2", "\"Robert'); DROP TABLE core.fct_budget;--\""),
+                row("f2", '"Robert\'); DROP TABLE core.fct_budget;--"'),
                 row("f3", "@SUM(A1)"),
                 row("f4", "Groningen", hardware="-1+2"),
                 row("f5", "Utrecht"),
