@@ -1,30 +1,35 @@
-"""The pipeline's budget steps in bounded memory: a budget batch lives in a scratch DuckDB file.
+"""The pipeline's budget steps in bounded memory: a budget batch lives in a scratch store.
 
 Budget exports are the large input: 700,000 lines per quarter nationally, 20 million in
 one file of a decade. So a budget batch does not travel as polars frames; from ingest
-to load its rows live in a scratch DuckDB file, the *store*
-(``<workdir>/budget-<quarter>-<id>.duckdb``, tables in ``warehouse/ddl/create_budget_store.sql``):
+to load its rows live in a scratch folder, the *store* (``<workdir>/budget-<quarter>-<id>/``):
+Parquet files written a chunk at a time (`staged-*`, `raw-*`, `issues-*`), and a DuckDB
+file (``store.duckdb``) whose views `staged`, `raw_rows` and `issues` read them, with
+the tables `superseded` and `bad_rows` (``warehouse/ddl/create_budget_store.sql``).
 
 ingest:    every landing file of the quarter, read a chunk at a time
-           (`transforms.budget_readers`), standardized (`transforms.budget`) and appended;
+           (`transforms.budget_readers`), standardized (`transforms.budget`) and written;
            then restatements are settled: of two files reporting a municipality × kind, the
            later one (`transforms.budget.natural_key` order of names) counts, the other's
            lines are superseded (kept in raw, not in core, counted per file);
-validate:  the budget suite runs on the store's table (`expectations.gate.validate_table`);
-           only rows that fail a check or have an issue are read back, to be quarantined
-           with their reasons, as `pipeline.validate_batch` words them;
+validate:  the budget suite runs on the store's `staged` view
+           (`expectations.gate.validate_table`); only rows that fail a check or have an
+           issue are read back, to be quarantined with their reasons, as
+           `pipeline.validate_batch` words them;
 transform: the core rows are a query on the store (`StoredRows`); only their count is kept;
-load:      `pipeline.load_batch` streams them (Arrow batches) into the warehouse and
+load:      `pipeline.load_batch` inserts them into the warehouse, DuckDB to DuckDB, and
            records `meta.budget_file_versions`; the store is removed after the commit.
 
 Memory is bounded by one chunk (`CHUNK_ROWS` rows) and by the failing rows; time is one
-read of each file and a few scans of the store.
+read of each file, one write of its Parquet parts (polars, much cheaper than inserting
+into a DuckDB table) and a few scans of them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -73,6 +78,41 @@ STAGED_COLUMNS = (
     "lasten_eur",
     "baten_eur",
 )
+STAGED_SCHEMA: dict[str, pl.DataType] = {
+    "row_id": pl.Int64(),
+    "source_file": pl.Utf8(),
+    "source_row": pl.Int64(),
+    "run_id": pl.Utf8(),
+    "municipality": pl.Utf8(),
+    "municipality_code": pl.Utf8(),
+    "quarter": pl.Utf8(),
+    "period_quarter": pl.Utf8(),
+    "taakveld": pl.Utf8(),
+    "categorie": pl.Utf8(),
+    "kind": pl.Utf8(),
+    "lasten_eur": pl.Decimal(18, 2),
+    "baten_eur": pl.Decimal(18, 2),
+}
+RAW_SCHEMA: dict[str, pl.DataType] = {
+    "quarter": pl.Utf8(),
+    "source_file": pl.Utf8(),
+    "source_row": pl.Int64(),
+    "run_id": pl.Utf8(),
+    "row_values": pl.Utf8(),
+    "row_id": pl.Int64(),
+}
+ISSUES_SCHEMA: dict[str, pl.DataType] = {
+    "row_id": pl.Int64(),
+    "parse_issues": pl.List(pl.Utf8()),
+    "municipality_issue": pl.Utf8(),
+    "reader_issue": pl.Utf8(),
+}
+COVERAGE_SCHEMA: dict[str, pl.DataType] = {
+    "source_file": pl.Utf8(),
+    "municipality_code": pl.Utf8(),
+    "kind": pl.Utf8(),
+    "lines": pl.Int64(),
+}
 CORE_SCHEMA: dict[str, pl.DataType] = {
     "quarter": pl.Utf8(),
     "municipality_code": pl.Utf8(),
@@ -112,7 +152,7 @@ VERSION_SCHEMA: dict[str, pl.DataType] = {
 
 @dataclass
 class BudgetStore:
-    """The scratch DuckDB file of one budget batch, and what ingest settled about its files."""
+    """The scratch folder of one budget batch, and what ingest settled about its files."""
 
     path: Path
     # settle_restatements' rows (source_file, municipality_code, kind, lines, is_current,
@@ -120,20 +160,36 @@ class BudgetStore:
     versions: pl.DataFrame = field(default_factory=pl.DataFrame)
     rejected: bool = False
 
+    @property
+    def database(self) -> Path:
+        return self.path / "store.duckdb"
+
+    def part(self, kind: str, file_index: int, chunk: int) -> Path:
+        """Where a chunk's rows of one kind (staged, raw, issues) are written."""
+        return self.path / f"{kind}-{file_index:05d}-{chunk:06d}.parquet"
+
+    def parts(self, kind: str) -> list[Path]:
+        return sorted(self.path.glob(f"{kind}-*.parquet"))
+
+    def drop_file(self, file_index: int) -> None:
+        """Forget what was written of one landing file, to read it again or reject it."""
+        for path in self.path.glob(f"*-{file_index:05d}-*.parquet"):
+            path.unlink()
+
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        # DuckDB caches what it writes up to its memory limit (80% of RAM by default):
-        # bounded here, it writes a budget export of any size in the same memory.
-        con = duckdb.connect(str(self.path), read_only=read_only, config={"memory_limit": STORE_MEMORY})
+        # DuckDB caches what it reads up to its memory limit (80% of RAM by default):
+        # bounded here, it scans a budget export of any size in the same memory.
+        config = {"memory_limit": STORE_MEMORY, "preserve_insertion_order": False}
+        con = duckdb.connect(str(self.database), read_only=read_only, config=config)
         try:
             yield con
         finally:
             con.close()
 
     def discard(self) -> None:
-        """Remove the store's file (and DuckDB's write-ahead log beside it)."""
-        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
-            path.unlink(missing_ok=True)
+        """Remove the store's folder."""
+        shutil.rmtree(self.path, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -165,23 +221,12 @@ class StoredRows:
             con.execute("detach budget_store")
 
 
-def _statements(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object] | None = None) -> None:
-    """Run the statements of a SQL file one by one (a prepared statement holds one).
-
-    Comment lines go first, then the text is split at `;` (the store's SQL has none in strings).
-    """
-    body = "\n".join(line for line in sql(name).splitlines() if not line.lstrip().startswith("--"))
-    for statement in body.split(";"):
-        if statement.strip():
-            con.execute(statement, params or {})
-
-
 def _remove_stale_stores(workdir: Path) -> None:
     cutoff = time.time() - STALE_STORE_SECONDS
-    for path in workdir.glob(f"{STORE_PREFIX}*.duckdb*"):
+    for path in workdir.glob(f"{STORE_PREFIX}*"):
         try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
+            if path.is_dir() and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path)
         except OSError:
             continue
 
@@ -214,42 +259,43 @@ def ingest(
 
     workdir.mkdir(parents=True, exist_ok=True)
     _remove_stale_stores(workdir)
-    store = BudgetStore(workdir / f"{STORE_PREFIX}{quarter}-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb")
+    store = BudgetStore(workdir / f"{STORE_PREFIX}{quarter}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    store.path.mkdir()
     reports: list[FileReport] = []
     hashes: dict[str, str] = {}
+    coverage: list[pl.DataFrame] = []
     next_row_id = 0
-    with store.connect() as con:
-        con.execute(sql("ddl/create_budget_store"))
-        paths = landing_files(landing, "budget", quarter)
-        growing = settled_files(paths, get_settings().landing_settle_seconds)
-        for path in paths:
-            report = FileReport("budget", str(quarter), path.name, None, None, "loaded", None)
-            reports.append(report)
-            try:
-                check_landing_path(path, landing)
-                if path in growing:
-                    raise FileDeferred(growing[path])
-                digest = sha256_of(path)
-                report.sha256, report.size_bytes = digest, path.stat().st_size
-                if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    raise FileRejected(f"{path.name}: unsupported file type {path.suffix!r}")
-                file = open_budget_file(path)
-                report.unknown_columns = file.unknown_columns
-                _check_required(file)
-                rows = _append_file(con, file, quarter, run_id, ref, next_row_id, chunk_rows)
-            except FileRejected as exc:
-                _statements(con, "sql/delete_budget_file_rows", {"source_file": path.name})
-                report.status = "deferred" if isinstance(exc, FileDeferred) else "rejected"
-                report.message = str(exc)
-                report.rows_read = 0
-                continue
-            if rows == 0:
-                report.status, report.message = "rejected", f"{path.name}: header only, no data rows"
-                continue
-            report.rows_read = rows
-            next_row_id += rows
-            hashes[path.name] = digest
-        store.versions = _settle(con, hashes)
+    paths = landing_files(landing, "budget", quarter)
+    growing = settled_files(paths, get_settings().landing_settle_seconds)
+    for index, path in enumerate(paths):
+        report = FileReport("budget", str(quarter), path.name, None, None, "loaded", None)
+        reports.append(report)
+        try:
+            check_landing_path(path, landing)
+            if path in growing:
+                raise FileDeferred(growing[path])
+            digest = sha256_of(path)
+            report.sha256, report.size_bytes = digest, path.stat().st_size
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                raise FileRejected(f"{path.name}: unsupported file type {path.suffix!r}")
+            file = open_budget_file(path)
+            report.unknown_columns = file.unknown_columns
+            _check_required(file)
+            rows, covered = _append_file(store, index, file, quarter, run_id, ref, next_row_id, chunk_rows)
+        except FileRejected as exc:
+            store.drop_file(index)
+            report.status = "deferred" if isinstance(exc, FileDeferred) else "rejected"
+            report.message = str(exc)
+            report.rows_read = 0
+            continue
+        if rows == 0:
+            report.status, report.message = "rejected", f"{path.name}: header only, no data rows"
+            continue
+        report.rows_read = rows
+        next_row_id += rows
+        hashes[path.name] = digest
+        coverage.append(covered)
+    store.versions = _settle(store, coverage, hashes)
     superseded = (
         store.versions.filter(~pl.col("is_current")).group_by("source_file").agg(pl.col("lines").sum())
     )
@@ -275,34 +321,38 @@ def _check_required(file: BudgetFile) -> None:
 
 
 def _append_file(
-    con: duckdb.DuckDBPyConnection,
+    store: BudgetStore,
+    index: int,
     file: BudgetFile,
     quarter: Quarter,
     run_id: str,
     ref: Reference,
     first_row_id: int,
     chunk_rows: int,
-) -> int:
-    """Standardize the file's rows chunk by chunk into the store; the number of rows read."""
+) -> tuple[int, pl.DataFrame]:
+    """Standardize the file chunk by chunk into the store: rows read, lines per municipality × kind."""
     try:
-        return _append_chunks(con, file, file.chunks(chunk_rows), quarter, run_id, ref, first_row_id)
+        return _append_chunks(store, index, file, file.chunks(chunk_rows), quarter, run_id, ref, first_row_id)
     except ReadAgain:
-        _statements(con, "sql/delete_budget_file_rows", {"source_file": file.path.name})
-        return _append_chunks(con, file, file.exact_chunks(chunk_rows), quarter, run_id, ref, first_row_id)
+        store.drop_file(index)
+        chunks = file.exact_chunks(chunk_rows)
+        return _append_chunks(store, index, file, chunks, quarter, run_id, ref, first_row_id)
 
 
 def _append_chunks(
-    con: duckdb.DuckDBPyConnection,
+    store: BudgetStore,
+    index: int,
     file: BudgetFile,
     chunks: Iterator[pl.DataFrame],
     quarter: Quarter,
     run_id: str,
     ref: Reference,
     first_row_id: int,
-) -> int:
+) -> tuple[int, pl.DataFrame]:
     rows = 0
     values = [c for c in BUDGET_COLUMNS if c in file.columns]
-    for chunk in chunks:
+    covered: list[pl.DataFrame] = []
+    for number, chunk in enumerate(chunks):
         if chunk.is_empty():
             continue
         lineage = chunk.with_columns(
@@ -331,37 +381,74 @@ def _append_chunks(
             pl.struct(values).struct.json_encode().alias("row_values"),
             "row_id",
         )
-        _append(con, "staged", staged.select(STAGED_COLUMNS))
-        _append(con, "raw_rows", raw)
+        _write(staged.select(STAGED_COLUMNS), store.part("staged", index, number))
+        _write(raw, store.part("raw", index, number))
         if issues.height:
-            _append(con, "issues", issues)
+            _write(issues, store.part("issues", index, number))
+        covered.append(
+            staged.filter(pl.col("municipality_code").is_not_null() & pl.col("kind").is_not_null())
+            .group_by("source_file", "municipality_code", "kind")
+            .agg(pl.len().cast(pl.Int64).alias("lines"))
+        )
         rows += chunk.height
-    return rows
+    coverage = (
+        pl.concat(covered).group_by("source_file", "municipality_code", "kind").agg(pl.col("lines").sum())
+        if covered
+        else pl.DataFrame(schema=COVERAGE_SCHEMA)
+    )
+    return rows, coverage
 
 
-def _append(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    # Plain Arrow strings: DuckDB takes them faster than polars' string views.
-    con.register("_chunk", frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
-    try:
-        con.execute(f"insert into {table} by name select * from _chunk")
-    finally:
-        con.unregister("_chunk")
+def _write(frame: pl.DataFrame, path: Path) -> None:
+    # LZ4: written and read again once, so speed matters more than size.
+    frame.write_parquet(path, compression="lz4", statistics=False)
 
 
-def _settle(con: duckdb.DuckDBPyConnection, hashes: dict[str, str]) -> pl.DataFrame:
-    """Decide current and superseded lines per municipality × kind; take superseded ones out of staged."""
-    coverage = con.sql(sql("sql/select_budget_coverage")).pl()
-    settled = budget_tf.settle_restatements(coverage, hashes)
+def _parquet_view(con: duckdb.DuckDBPyConnection, name: str, parts: list[Path], query: str = "") -> None:
+    """A view `name` over the store's Parquet parts, `query` appended (`as s ...`).
+
+    A view cannot take parameters, so the parts are named in its text: they are the
+    store's own files, no input value reaches this SQL, and quotes are escaped anyway.
+    """
+    listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in parts)
+    con.execute(f"create view {name} as select s.* from read_parquet([{listed}]) as s {query}")
+
+
+def _settle(store: BudgetStore, covered: list[pl.DataFrame], hashes: dict[str, str]) -> pl.DataFrame:
+    """Decide current and superseded lines per municipality × kind; build the store's views.
+
+    The `staged` view leaves the superseded lines out; `raw_rows` keeps them.
+    """
+    coverage = pl.concat(covered) if covered else pl.DataFrame(schema=COVERAGE_SCHEMA)
+    settled = budget_tf.settle_restatements(coverage.sort("source_file", "municipality_code", "kind"), hashes)
     superseded = settled.filter(~pl.col("is_current")).select("source_file", "municipality_code", "kind")
-    if superseded.height:
-        con.register("_superseded", superseded.to_arrow())
-        try:
-            _statements(con, "sql/delete_superseded_budget_lines")
-        finally:
-            con.unregister("_superseded")
+    # Views need at least one part of each kind: an empty one stands in for a batch without rows.
+    for kind, schema in (("staged", STAGED_SCHEMA), ("raw", RAW_SCHEMA), ("issues", ISSUES_SCHEMA)):
+        if not store.parts(kind):
+            _write(pl.DataFrame(schema=schema), store.part(kind, 99999, 0))
+    with store.connect() as con:
+        con.execute(sql("ddl/create_budget_store"))
+        _append(con, "superseded", superseded)
+        _parquet_view(
+            con,
+            "staged",
+            store.parts("staged"),
+            "anti join superseded as x on x.source_file = s.source_file "
+            "and x.municipality_code = s.municipality_code and x.kind = s.kind",
+        )
+        _parquet_view(con, "raw_rows", store.parts("raw"))
+        _parquet_view(con, "issues", store.parts("issues"))
     return settled.with_columns(
         pl.col("source_file").replace_strict(hashes, return_dtype=pl.Utf8).alias("sha256")
     )
+
+
+def _append(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    con.register("_rows", frame.to_arrow())
+    try:
+        con.execute(f"insert into {table} by name select * from _rows")
+    finally:
+        con.unregister("_rows")
 
 
 # --- validate --------------------------------------------------------------------------
@@ -387,7 +474,7 @@ def validate(batch: Batch, ref: Reference, *, bounds: Bounds) -> Batch:
     with store.connect(read_only=True) as con:
         staged_rows = int(con.execute("select count(*) from staged").fetchall()[0][0])
     if staged_rows:
-        gate = validate_table(store.path, "staged", suite)
+        gate = validate_table(store.database, "staged", suite)
         if gate.batch_errors:
             _reject_files(batch, gate.batch_errors)
             store.rejected = True
@@ -492,7 +579,7 @@ def transform(batch: Batch) -> dict[str, pl.DataFrame | StoredRows]:
     by_file = {str(name): int(n) for name, n in counts}
     return {
         "core.fct_budget": StoredRows(
-            store.path, "core.fct_budget", "sql/insert_budget_core_rows", sum(by_file.values()), by_file
+            store.database, "core.fct_budget", "sql/insert_budget_core_rows", sum(by_file.values()), by_file
         )
     }
 
@@ -511,7 +598,7 @@ def raw_rows(batch: Batch) -> pl.DataFrame | StoredRows:
             }
         )
     rows = sum(f.rows_read for f in batch.files)
-    return StoredRows(store.path, "raw.budget_lines", "sql/insert_budget_raw_rows", rows)
+    return StoredRows(store.database, "raw.budget_lines", "sql/insert_budget_raw_rows", rows)
 
 
 def file_versions(con: duckdb.DuckDBPyConnection, batch: Batch, now: dt.datetime) -> pl.DataFrame:

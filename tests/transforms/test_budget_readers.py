@@ -148,6 +148,20 @@ def test_windows_1252_file_is_read_by_the_exact_reader(tmp_path: Path) -> None:
     assert _read(path)["municipality"].to_list() == ["Súdwest-Fryslân"]
 
 
+def test_utf16_text_export_is_read_by_the_exact_reader(tmp_path: Path) -> None:
+    path = tmp_path / "iv3.txt"
+    path.write_bytes(
+        "gemeente\tperiode\ttaakveld\tcategorie\tsoort\tlasten\tbaten\r\nGM0014\t2021Q1\t0.4\t3.2\tr\t5\t0\r\n".encode(
+            "utf-16"
+        )
+    )
+    file = open_budget_file(path)
+    assert (file.encoding, file.delimiter) == ("utf-16", "\t")
+    assert _read(path).select("municipality", "lasten", "baten", "source_row").rows() == [
+        ("GM0014", "5", "0", 2)
+    ]
+
+
 def test_sep_line_sets_the_delimiter_and_counts_as_a_row(tmp_path: Path) -> None:
     path = _csv(
         tmp_path,

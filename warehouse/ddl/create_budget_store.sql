@@ -1,40 +1,13 @@
--- The scratch store of one budget batch (costtrends/budget_batch.py): a DuckDB file that
--- holds the batch's rows from ingest to load, so no step holds a whole budget export in memory.
+-- The DuckDB file of a budget store (costtrends/budget_batch.py). The batch's rows are in
+-- Parquet files beside it, read through the views `staged`, `raw_rows` and `issues`,
+-- which the store creates once it has settled restatements.
 
--- staged: one row per landed row that is not superseded, standardized (the table the
--- budget suite checks).
-create table if not exists staged (
-    row_id bigint not null,
+-- superseded: one row per file × municipality × kind whose lines a later file restates;
+-- the `staged` view leaves those lines out.
+create table if not exists superseded (
     source_file varchar not null,
-    source_row bigint not null,
-    run_id varchar not null,
-    municipality varchar,
-    municipality_code varchar,
-    quarter varchar not null,
-    period_quarter varchar,
-    taakveld varchar,
-    categorie varchar,
-    kind varchar,
-    lasten_eur decimal(18, 2),
-    baten_eur decimal(18, 2)
-);
-
--- issues: one row per staged row that standardization or the reader found fault with.
-create table if not exists issues (
-    row_id bigint not null,
-    parse_issues varchar[] not null,
-    municipality_issue varchar,
-    reader_issue varchar
-);
-
--- raw_rows: one row per landed row, superseded ones included, its values as read (JSON).
-create table if not exists raw_rows (
-    quarter varchar not null,
-    source_file varchar not null,
-    source_row bigint not null,
-    run_id varchar not null,
-    row_values json not null,
-    row_id bigint not null
+    municipality_code varchar not null,
+    kind varchar not null
 );
 
 -- bad_rows: one row per staged row validation sent to quarantine.
