@@ -53,6 +53,17 @@ BUDGET_COLUMNS = (
 PERSONAL = ("respondent_name", "respondent_email", "respondent_phone", "ip_address", "comment")
 MARTS = ("cost_trend_quarterly", "net_cost", "budget_trend_quarterly", "survey_vs_budget")
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+# The columns of bench/sql/baseline_count_checks.sql, in order.
+CHECK_COUNTS = (
+    "rows_read",
+    "municipality_unknown",
+    "taakveld_unknown",
+    "categorie_unknown",
+    "kind_unknown",
+    "amount_missing",
+    "period_mismatch",
+    "rows_loaded",
+)
 
 
 def _normalize(text: str) -> str:
@@ -149,9 +160,7 @@ def _load_budget(con: duckdb.DuckDBPyConnection, path: Path, quarter: str, index
     for statement in _statements("baseline_check_budget.sql"):
         _execute(con, statement, params)
     counts = con.sql("\n".join(_statements("baseline_count_checks.sql"))).fetchall()[0]
-    columns = ("rows_read", "municipality_unknown", "taakveld_unknown", "categorie_unknown")
-    columns += ("kind_unknown", "amount_missing", "period_mismatch", "rows_loaded")
-    return dict(zip(columns, map(int, counts), strict=True))
+    return dict(zip(CHECK_COUNTS, map(int, counts), strict=True))
 
 
 def _load_survey(con: duckdb.DuckDBPyConnection, path: Path, index: int, scratch: Path) -> int:

@@ -32,6 +32,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -66,7 +67,7 @@ class Measured:
     def rows_per_s(self) -> float | None:
         return self.rows / self.wall if self.rows and self.wall else None
 
-    def json(self) -> dict[str, object]:
+    def json(self) -> dict[str, Any]:
         """The last JSON line the process printed."""
         for line in reversed(self.output.splitlines()):
             if line.startswith("{"):
@@ -283,10 +284,10 @@ def ratio(label: str, a: float, b: float) -> str:
 def step_lines(step: Measured, bare: Measured) -> list[str]:
     """The in-process budget step against a bare read_csv, both timed without imports."""
     got, floor = step.json(), bare.json()
-    rows, seconds, cpu = int(got["rows"]), float(got["seconds"]), float(got["cpu_seconds"])  # type: ignore[arg-type]
-    bare_seconds, bare_cpu = float(floor["seconds"]), float(floor["cpu_seconds"])  # type: ignore[arg-type]
-    parts = ", ".join(f"{k} {v:.2f}" for k, v in got["steps"].items())  # type: ignore[union-attr]
-    bare_rows = int(floor["rows"])  # type: ignore[call-overload]
+    rows, seconds, cpu = int(got["rows"]), float(got["seconds"]), float(got["cpu_seconds"])
+    bare_seconds, bare_cpu = float(floor["seconds"]), float(floor["cpu_seconds"])
+    parts = ", ".join(f"{k} {v:.2f}" for k, v in got["steps"].items())
+    bare_rows = int(floor["rows"])
     return [
         f"  {'budget step (read+validate+transform+load)':<44}{seconds:>9.1f}{cpu:>9.1f}"
         f"{step.peak_mb:>9.0f}{'':>9}{rows / seconds:>11,.0f}",

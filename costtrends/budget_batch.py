@@ -180,7 +180,10 @@ class BudgetStore:
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         # DuckDB caches what it reads up to its memory limit (80% of RAM by default):
         # bounded here, it scans a budget export of any size in the same memory.
-        config = {"memory_limit": STORE_MEMORY, "preserve_insertion_order": False}
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "memory_limit": STORE_MEMORY,
+            "preserve_insertion_order": False,
+        }
         con = duckdb.connect(str(self.database), read_only=read_only, config=config)
         try:
             yield con
@@ -209,15 +212,22 @@ class StoredRows:
         """
         if table != self.table:
             raise ValueError(f"these stored rows go to {self.table}, not {table}")
-        # The warehouse's DuckDB caches the rows it writes up to its memory limit; for the
-        # length of this insert that limit is the store's budget, then what it was.
-        limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+        # For the length of this insert: the warehouse's DuckDB caches the rows it writes
+        # up to its memory limit, so that limit is the load's budget; and the rows need
+        # no order within the quarter's partition (marts order their own output), so
+        # DuckDB may insert them on every thread. Then both settings are what they were.
+        settings = {"memory_limit": LOAD_MEMORY, "preserve_insertion_order": False}
+        before = {
+            name: con.execute("select current_setting(?)", [name]).fetchall()[0][0] for name in settings
+        }
         con.execute("attach ? as budget_store (read_only)", [str(self.path)])
         try:
-            con.execute("set memory_limit = ?", [LOAD_MEMORY])
+            for name, value in settings.items():
+                con.execute(f"set {name} = ?", [value])
             con.execute(sql(self.insert))
         finally:
-            con.execute("set memory_limit = ?", [limit])
+            for name, value in before.items():
+                con.execute(f"set {name} = ?", [value])
             con.execute("detach budget_store")
 
 
@@ -562,8 +572,8 @@ def _quarantine_frame(
             ).alias("failed_values"),
         )
         .sort("source_file", "source_row")
-        .cast(QUARANTINE_SCHEMA)
-    )  # type: ignore[arg-type]
+        .cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]
+    )
 
 
 # --- transform and load ----------------------------------------------------------------

@@ -504,7 +504,7 @@ def _open_xlsx(path: Path) -> BudgetFile:
         workbook.close()
     for ws in sheets:
         rows = [[_cell_text(c) for c in row] for row in heads[ws.title]]
-        start = header_row_index(rows, "budget")
+        start = _long_header_index(rows)
         if start is not None:
             return _long_xlsx(path, ws.title, rows, start)
     matrices = [ws.title for ws in sheets if _sheet_kind(ws.title)[0] is not None]
@@ -515,6 +515,23 @@ def _open_xlsx(path: Path) -> BudgetFile:
         f"{path.name}: no sheet has a header row with known columns, and no sheet is named after a "
         f"kind (begroting, realisatie) for the matrix layout (sheets: {names})"
     )
+
+
+def _long_header_index(rows: list[list[str | None]]) -> int | None:
+    """The first row that reads as a long header and names both `taakveld` and `categorie`.
+
+    Both, because a matrix sheet's title cells (`Gemeente` | `GM0014` | `Periode` | ...)
+    may look like a header of known names, but a matrix has no `categorie` column.
+    """
+    aliases = load_aliases("budget")
+    start = header_row_index(rows, "budget")
+    if start is None:
+        return None
+    for index, row in enumerate(rows[start:HEADER_SEARCH_ROWS], start=start):
+        names = {aliases.get(normalize_header(c)) for c in row if c is not None}
+        if {"taakveld", "categorie"} <= names:
+            return index
+    return None
 
 
 def _long_xlsx(path: Path, sheet: str, head: list[list[str | None]], start: int) -> BudgetFile:
@@ -591,17 +608,18 @@ def _matrix_xlsx(path: Path, sheet_names: list[str]) -> BudgetFile:
             continue
         used.append(name)
         header_index, taakveld_column, categories = found
-        for label, value in _title_cells(rows[:header_index]).items():
-            if title.setdefault(label, value) != value:
+        for label, text in _title_cells(rows[:header_index]).items():
+            if title.setdefault(label, text) != text:
                 raise FileRejected(
-                    f"{path.name}: sheets disagree on the {label} ({title[label]!r}, {value!r} on sheet {name!r})"
+                    f"{path.name}: sheets disagree on the {label} "
+                    f"({title[label]!r}, {text!r} on sheet {name!r})"
                 )
         unit = _title_unit(rows[:header_index])
         if unit:
             units.add(unit)
         for number, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-            label = row[taakveld_column] if taakveld_column < len(row) else None
-            match = _TAAKVELD_LABEL.match((label or "").strip())
+            cell = row[taakveld_column] if taakveld_column < len(row) else None
+            match = _TAAKVELD_LABEL.match((cell or "").strip())
             if match is None:
                 continue  # totals, notes and blank rows carry no line
             for position, (column_side, categorie) in categories.items():

@@ -238,6 +238,23 @@ def test_matrix_lasten_and_baten_of_one_pair_become_one_row(tmp_path: Path) -> N
     ]
 
 
+def test_matrix_title_cells_in_one_row_are_not_taken_for_a_long_header(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Realisatie"
+    wb.active.append(["Gemeente", "GM0014", "Periode", "2021Q1"])
+    wb.active.append(["Taakveld", "3.2", "3.8"])
+    wb.active.append(["0.4", 7, 8])
+    wb.save(tmp_path / "iv3.xlsx")
+    file = open_budget_file(tmp_path / "iv3.xlsx")
+    assert file.layout == "matrix"
+    assert _read(tmp_path / "iv3.xlsx").select("municipality", "period", "categorie", "lasten").rows() == [
+        ("GM0014", "2021Q1", "3.2", "7"),
+        ("GM0014", "2021Q1", "3.8", "8"),
+    ]
+
+
 def test_workbook_without_header_or_kind_sheet_is_rejected(tmp_path: Path) -> None:
     import openpyxl
 
