@@ -42,6 +42,7 @@ from transforms.readers import (
     HEADER_SEARCH_ROWS,
     READER_ISSUE,
     FileRejected,
+    check_workbook_container,
     decode,
     header_row_index,
     load_aliases,
@@ -490,6 +491,8 @@ def _sheet_kind(name: str) -> tuple[str | None, str]:
 def _open_xlsx(path: Path) -> BudgetFile:
     import openpyxl
 
+    # Password-protected workbooks, CSV in disguise and zip bombs are refused before opening.
+    check_workbook_container(path)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
