@@ -216,18 +216,17 @@ class StoredRows:
         # up to its memory limit, so that limit is the load's budget; and the rows need
         # no order within the quarter's partition (marts order their own output), so
         # DuckDB may insert them on every thread. Then both settings are what they were.
-        settings = {"memory_limit": LOAD_MEMORY, "preserve_insertion_order": False}
-        before = {
-            name: con.execute("select current_setting(?)", [name]).fetchall()[0][0] for name in settings
-        }
+        limit, ordered = con.execute(
+            "select current_setting('memory_limit'), current_setting('preserve_insertion_order')"
+        ).fetchall()[0]
         con.execute("attach ? as budget_store (read_only)", [str(self.path)])
         try:
-            for name, value in settings.items():
-                con.execute(f"set {name} = ?", [value])
+            con.execute("set memory_limit = ?", [LOAD_MEMORY])
+            con.execute("set preserve_insertion_order = false")
             con.execute(sql(self.insert))
         finally:
-            for name, value in before.items():
-                con.execute(f"set {name} = ?", [value])
+            con.execute("set memory_limit = ?", [limit])
+            con.execute("set preserve_insertion_order = ?", [ordered])
             con.execute("detach budget_store")
 
 
