@@ -562,6 +562,8 @@ def main(argv: list[str]) -> int:
         bench.warm_up()
     for name in args.scenario:
         SCENARIOS[name](bench, args)
+    if hasattr(os, "getloadavg"):
+        print(f"\n  load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     print(flush=True)
     return 0
 
