@@ -42,7 +42,7 @@ import duckdb
 import polars as pl
 
 from expectations.gate import validate_table
-from expectations.quarantine import failed_values
+from expectations.quarantine import failed_values, row_reasons
 from expectations.suites import Bounds, budget_suite
 from transforms import budget as budget_tf
 from transforms import reference as reference_tf
@@ -531,21 +531,7 @@ def _reasons(suspects: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
         .join(failures, on="row_id", how="left")
         .select(
             "row_id",
-            pl.when(pl.col("reader_issue").is_not_null())
-            .then(pl.concat_list(pl.col("reader_issue")))
-            .otherwise(
-                pl.concat_list(
-                    pl.col("parse_issues"),
-                    pl.lit("municipality_known: ") + pl.col("municipality_issue"),
-                    pl.col("reasons")
-                    .fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
-                    .list.eval(pl.element().filter(pl.element() != "municipality_known")),
-                )
-            )
-            .list.drop_nulls()
-            .list.unique()
-            .list.sort()
-            .alias("reasons"),
+            row_reasons(),
         )
     )
 

@@ -24,7 +24,7 @@ from costtrends.settings import get_settings
 from expectations import docs as docs_html
 from expectations.drift import budget_drift, survey_drift
 from expectations.gate import Outcome, validate_frame
-from expectations.quarantine import failed_values
+from expectations.quarantine import failed_values, row_reasons
 from expectations.suites import (
     Bounds,
     budget_suite,
@@ -356,21 +356,7 @@ def validate_batch(
         .join(failures, on="row_id", how="left")
         .select(
             "row_id",
-            pl.when(pl.col("reader_issue").is_not_null())
-            .then(pl.concat_list(pl.col("reader_issue")))
-            .otherwise(
-                pl.concat_list(
-                    pl.col("parse_issues"),
-                    pl.lit("municipality_known: ") + pl.col("municipality_issue"),
-                    pl.col("reasons")
-                    .fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
-                    .list.eval(pl.element().filter(pl.element() != "municipality_known")),
-                )
-            )
-            .list.drop_nulls()
-            .list.unique()
-            .list.sort()
-            .alias("reasons"),
+            row_reasons(),
         )
     )
     bad_ids = reasons.filter(pl.col("reasons").list.len() > 0)

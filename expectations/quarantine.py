@@ -53,3 +53,27 @@ def failed_values(
     if not parts:
         return pl.lit([], dtype=pl.List(pl.Utf8))
     return pl.concat_list(parts).list.drop_nulls().list.unique(maintain_order=True)
+
+
+def row_reasons() -> pl.Expr:
+    """Every reason a staged row fails, sorted: a reader issue alone, else parse issues,
+    the municipality matcher's explanation (in place of GX's bare `municipality_known`)
+    and the failed checks. Reads `reader_issue`, `parse_issues`, `municipality_issue`
+    and the gate's `reasons` list."""
+    return (
+        pl.when(pl.col("reader_issue").is_not_null())
+        .then(pl.concat_list(pl.col("reader_issue")))
+        .otherwise(
+            pl.concat_list(
+                pl.col("parse_issues"),
+                pl.lit("municipality_known: ") + pl.col("municipality_issue"),
+                pl.col("reasons")
+                .fill_null(pl.lit([], dtype=pl.List(pl.Utf8)))
+                .list.eval(pl.element().filter(pl.element() != "municipality_known")),
+            )
+        )
+        .list.drop_nulls()
+        .list.unique()
+        .list.sort()
+        .alias("reasons")
+    )
