@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows import api_server
 from transforms.quarter import Quarter, QuarterError
 from warehouse.db import sql
 
@@ -22,6 +24,7 @@ app = typer.Typer(
 console = Console()
 
 EXIT_CLEAN, EXIT_FAILED, EXIT_PARTIAL = 0, 1, 2
+T = TypeVar("T")
 
 
 def _quarter(text: str) -> Quarter:
@@ -66,7 +69,7 @@ def _print_summaries(summaries: list) -> int:
     return EXIT_PARTIAL if any(s.status == "partial" for s in summaries) else EXIT_CLEAN
 
 
-def _refresh(call: object) -> object:
+def _refresh(call: Callable[[], T]) -> T:
     """Run a flow under the stage bars; a failed run or a busy warehouse exits 1 with its message."""
     from costtrends.locking import WarehouseBusy
     from costtrends.progress import StageBars
@@ -75,7 +78,7 @@ def _refresh(call: object) -> object:
     started = time.perf_counter()
     try:
         with StageBars(console).shown():
-            result = call()  # type: ignore[operator]
+            result = call()
     except (RefreshFailed, WarehouseBusy) as exc:
         console.print(f"[red]failed[/red]: {exc}")
         raise typer.Exit(EXIT_FAILED) from exc
@@ -118,10 +121,12 @@ def run(
     ] = None,
 ) -> None:
     """Refresh one quarter (and any loaded quarter whose files changed since): load, marts, snapshot."""
+    q = _quarter(quarter) if quarter else Quarter.last_finished()
     _quiet_prefect()
+    server = api_server.start()
     from flows.quarterly_refresh import quarterly_refresh
 
-    q = _quarter(quarter) if quarter else Quarter.last_finished()
+    server.adopt()
     summary = _refresh(lambda: quarterly_refresh(str(q)))
     code = _print_summaries(sorted([summary, *summary.also_refreshed], key=lambda s: s.quarter))
     console.print(f"snapshot: {summary.snapshot}")
@@ -142,12 +147,13 @@ def backfill(
     Quarters loaded from the same files by the same code version are skipped unless --force;
     a backfill that stopped at a quarter continues from it.
     """
+    first, last = _quarter(start), _quarter(end)
     _quiet_prefect()
+    server = api_server.start()
     from flows.backfill import backfill as backfill_flow
 
-    summaries = _refresh(
-        lambda: backfill_flow(str(_quarter(start)), str(_quarter(end)), force=force, concurrency=concurrency)
-    )
+    server.adopt()
+    summaries = _refresh(lambda: backfill_flow(str(first), str(last), force=force, concurrency=concurrency))
     code = _print_summaries(summaries)
     if summaries:
         console.print(f"snapshot: {summaries[-1].snapshot}")
@@ -207,9 +213,12 @@ def demo(
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ["COSTTRENDS_HOME"] = str(home.resolve())
     started = time.perf_counter()
+    server = api_server.start()
     generate(start="2020Q1", end="2021Q4", seed=seed, scale="demo")
     from costtrends.settings import get_settings
     from flows.backfill import backfill as backfill_flow
+
+    server.adopt()
 
     summaries = backfill_flow("2020Q1", "2021Q4")
     _print_summaries(summaries)
@@ -311,9 +320,7 @@ def quarantine(
         rows = con.sql(sql("sql/select_quarantine_rows"), params=params).fetchall()
     header = ("quarter", "source", "file", "row", "reasons", "failed_values", "row_values")
     if output == "json":
-        records = [
-            dict(zip(header, (*row[:6], json.loads(row[6])), strict=True)) for row in rows
-        ]
+        records = [dict(zip(header, (*row[:6], json.loads(row[6])), strict=True)) for row in rows]
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
         return
     if output == "csv":

@@ -1,0 +1,88 @@
+"""The embedded API server a command starts before its imports (flows/api_server.py).
+
+Each case runs in its own Python process: Prefect reads its settings once per process,
+and the test session's own harness already names an API.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import psutil
+import pytest
+
+from flows import api_server
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from flows import api_server
+
+    server = api_server.start()
+    pid = server.process.pid if server.process else None
+    if sys.argv[1] == "kill" and server.process:
+        server.process.kill()
+        server.process.wait()
+    from prefect import flow
+    from prefect.settings import PREFECT_API_URL
+
+    adopted = server.adopt()
+
+    @flow
+    def answer() -> int:
+        return 42
+
+    print(json.dumps({"pid": pid, "adopted": adopted, "api": PREFECT_API_URL.value(), "result": answer()}))
+    """
+)
+
+
+def _run(tmp_path: Path, mode: str, **env: str) -> dict:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    clean.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_LOGGING_LEVEL="ERROR", **env)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, mode],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_flows_run_on_the_early_server_and_it_stops_with_the_process(tmp_path: Path) -> None:
+    got = _run(tmp_path, "normal")
+
+    assert got["result"] == 42
+    assert got["adopted"].startswith("http://127.0.0.1:") and got["adopted"].endswith("/api")
+    assert got["api"] == got["adopted"]
+    assert not psutil.pid_exists(got["pid"])
+
+
+def test_a_server_that_does_not_come_up_leaves_prefect_to_start_its_own(tmp_path: Path) -> None:
+    got = _run(tmp_path, "kill")
+
+    assert got["pid"] is not None
+    assert got["adopted"] is None
+    assert got["api"] is None  # Prefect's own ephemeral server, not a configured API
+    assert got["result"] == 42
+
+
+def test_nothing_starts_when_an_api_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+
+    server = api_server.start()
+
+    assert server.process is None
+    assert server.adopt() is None
