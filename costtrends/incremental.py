@@ -12,15 +12,37 @@ stale and the next run redoes it. Everything else is redone, with the reason:
     code        loaded by another code version (SQL, mappings, seeds, transforms)
     forced      current, but the caller asked for it
     requested   the quarter a refresh was asked for
+
+Planning reads each landing file once per version of it, not once per run:
+`meta.file_hashes` keeps each file's SHA-256 with the stamp it had when hashed (resolved
+path, size, modification and change time in ns, inode, device), and planning reuses the
+hash only while all of these still match (`FileHashes`); it reads and writes the record
+under the warehouse lock, and a row only ever says what a file with that stamp held, so
+concurrent runs cannot make it wrong. Any write, truncation, `touch`, `chmod`, copy over
+the file, replacement by rename or restore from a backup changes the change time or the
+inode, so the file is hashed again and a restatement is still seen. `--force` does not
+bypass the record: the content hash is what names the data. A recorded hash is stale
+only if the content changed while the whole stamp stayed the same, which takes one of:
+
+- a write within the file system's timestamp granularity of the read: a hash is recorded
+  only when the stamp is the same before and after reading the file and the file last
+  changed more than `RACY_NS` (2 s, FAT's granularity) before the read began;
+- a change time set back, which only setting the system clock back can do;
+- a file system that does not keep these fields faithfully (some FUSE or network mounts
+  report fixed times or inodes, or take times from a server clock far behind this one).
+
+Emptying `meta.file_hashes` makes the next run hash every file again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import time
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from costtrends.pipeline import SOURCES, code_version, landing_files
 from transforms.quarter import Quarter
@@ -53,11 +75,97 @@ class QuarterPlan:
 
 Signature = list[tuple[str, int, int]]
 
+# A file changed this shortly before it is read could change again within its file system's
+# timestamp granularity (a few ms on Linux, 2 s on FAT) and keep its stamp: such a file is
+# hashed but its hash is not recorded, so the next run hashes it again.
+RACY_NS = 2_000_000_000
 
-def landing_hashes(landing: Path, source: str, quarter: Quarter) -> str:
-    """The quarter's landing files of one source as `meta.partitions.source_hashes` writes them."""
+
+@dataclass(frozen=True)
+class FileStamp:
+    """One version of a file as `os.stat` of its resolved path sees it, without reading it."""
+
+    path: str
+    size_bytes: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+    device: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileStamp:
+        resolved = path.resolve()
+        st = resolved.stat()
+        return cls(str(resolved), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+class FileHashes:
+    """SHA-256 of landing files, reusing the recorded hash of a file whose stamp is unchanged.
+
+    `read` the record from `meta.file_hashes`, ask `sha256` per file, then `record` the
+    files hashed anew (under the warehouse lock, like every write).
+    """
+
+    def __init__(self, known: dict[str, tuple[FileStamp, str]] | None = None, *, racy_ns: int = RACY_NS):
+        self.known = dict(known or {})
+        self.fresh: dict[str, tuple[FileStamp, str]] = {}
+        self.racy_ns = racy_ns
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection, *, racy_ns: int = RACY_NS) -> FileHashes:
+        rows = con.execute(sql("sql/select_file_hashes")).fetchall()
+        return cls({row[0]: (FileStamp(*row[:6]), row[6]) for row in rows}, racy_ns=racy_ns)
+
+    def sha256(self, path: Path) -> str:
+        """The file's SHA-256: the recorded one if its stamp still matches, else read and hashed."""
+        started = time.time_ns()
+        before = FileStamp.of(path)
+        recorded = self.known.get(before.path)
+        if recorded is not None and recorded[0] == before:
+            return recorded[1]
+        digest = sha256_of(Path(before.path))
+        settled = max(before.mtime_ns, before.ctime_ns) < started - self.racy_ns
+        if settled and FileStamp.of(path) == before:
+            self.known[before.path] = self.fresh[before.path] = (before, digest)
+        return digest
+
+    def record(self, con: duckdb.DuckDBPyConnection) -> int:
+        """Write the files hashed since the last `record` to `meta.file_hashes`; returns how many."""
+        if not self.fresh:
+            return 0
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        frame = pl.DataFrame(
+            [(*astuple(stamp), digest, now) for stamp, digest in self.fresh.values()],
+            schema={
+                "path": pl.Utf8,
+                "size_bytes": pl.Int64,
+                "mtime_ns": pl.Int64,
+                "ctime_ns": pl.Int64,
+                "inode": pl.UInt64,
+                "device": pl.UInt64,
+                "sha256": pl.Utf8,
+                "hashed_at": pl.Datetime("us"),
+            },
+            orient="row",
+        )
+        con.register("_file_hashes", frame.to_arrow())
+        try:
+            con.execute(sql("sql/upsert_file_hashes"))
+        finally:
+            con.unregister("_file_hashes")
+        count = len(self.fresh)
+        self.fresh.clear()
+        return count
+
+
+def landing_hashes(landing: Path, source: str, quarter: Quarter, hashes: FileHashes | None = None) -> str:
+    """The quarter's landing files of one source as `meta.partitions.source_hashes` writes them.
+
+    With `hashes`, a file hashed before and unchanged since is not read again.
+    """
     files = landing_files(landing, source, quarter)
-    return ",".join(sorted(f"{p.name}:{sha256_of(p)}" for p in files))
+    sha = hashes.sha256 if hashes is not None else sha256_of
+    return ",".join(sorted(f"{p.name}:{sha(p)}" for p in files))
 
 
 def landing_signature(landing: Path, source: str, quarter: Quarter) -> Signature:

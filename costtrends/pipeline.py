@@ -7,12 +7,15 @@ load_batch:    one transaction replaces the quarter's partition in raw, core, qu
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import io
 import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -430,6 +433,8 @@ class SeedsInvalid(ValueError):
 
 # Digests of seed folders whose files passed, so a backfill checks unchanged seeds once.
 _VALID_SEEDS: set[str] = set()
+# In `passed_dir`: the digest of the seeds that passed last, so the next process skips them too.
+SEEDS_PASSED_FILE = "reference_seeds.passed"
 SEED_FILES = (
     "municipalities.csv",
     "mergers.csv",
@@ -439,25 +444,51 @@ SEED_FILES = (
 )
 
 
-def validate_reference_seeds(seeds_dir: Path = SEEDS_DIR, *, workdir: Path | None = None) -> list[Outcome]:
+def _seeds_digest(seeds_dir: Path, seeds: dict[str, bytes]) -> str:
+    """What a pass is valid for: the seed folder and bytes, the code and the libraries running the checks."""
+    digest = hashlib.sha256(str(seeds_dir.resolve()).encode())
+    for name, content in seeds.items():
+        digest.update(f"\0{name}\0{len(content)}\0".encode() + content)
+    for part in (code_version(), *(metadata.version(d) for d in ("great_expectations", "duckdb", "polars"))):
+        digest.update(f"\0{part}".encode())
+    return digest.hexdigest()
+
+
+def _seeds_passed_before(passed_dir: Path | None, digest: str) -> bool:
+    if passed_dir is None:
+        return False
+    try:
+        return (passed_dir / SEEDS_PASSED_FILE).read_text("utf-8").strip() == digest
+    except OSError:
+        return False
+
+
+def validate_reference_seeds(
+    seeds_dir: Path = SEEDS_DIR, *, workdir: Path | None = None, passed_dir: Path | None = None
+) -> list[Outcome]:
     """Run the reference suites on the seed files as written; raise `SeedsInvalid` if one fails.
 
     The message names each seed file, the failed check, what it expects and the lines of
-    the file that break it (line 1 is the header). Returns the outcomes when all pass.
+    the file that break it (line 1 is the header). Returns the outcomes when all pass, and
+    [] without running them when these exact seed bytes passed before under this code and
+    these libraries: in this process, or in any process that recorded its pass in
+    `passed_dir` (`SEEDS_PASSED_FILE`). Only a pass is recorded, so a broken seed is
+    checked, and reported, every run.
     """
+
     def read(name: str) -> pl.DataFrame:
-        # Text as written; row_id is the line in the file.
-        frame = pl.read_csv(seeds_dir / name, infer_schema=False)
+        # Text as written (the bytes the digest covers); row_id is the line in the file.
+        frame = pl.read_csv(io.BytesIO(seeds[name]), infer_schema=False)
         return frame.with_row_index("row_id", offset=2).with_columns(pl.col("row_id").cast(pl.Int64))
 
     try:
-        digest = hashlib.sha256(str(seeds_dir.resolve()).encode())
-        for name in SEED_FILES:
-            digest.update(name.encode() + b"\0" + (seeds_dir / name).read_bytes())
-        if digest.hexdigest() in _VALID_SEEDS:
+        seeds = {name: (seeds_dir / name).read_bytes() for name in SEED_FILES}
+        digest = _seeds_digest(seeds_dir, seeds)
+        if digest in _VALID_SEEDS or _seeds_passed_before(passed_dir, digest):
+            _VALID_SEEDS.add(digest)
             return []
         register = read("municipalities.csv")
-        shares = pl.read_csv(seeds_dir / "merger_shares.csv", infer_schema=False)
+        shares = pl.read_csv(io.BytesIO(seeds["merger_shares.csv"]), infer_schema=False)
         tables = {
             "municipalities.csv": register,
             "mergers.csv": read("mergers.csv").join(
@@ -488,7 +519,11 @@ def validate_reference_seeds(seeds_dir: Path = SEEDS_DIR, *, workdir: Path | Non
             problems.append(f"{name}: {check} ({descriptions[check]}) fails on line(s) {shown}")
     if problems:
         raise SeedsInvalid(f"seed files in {seeds_dir} break reference checks:\n  " + "\n  ".join(problems))
-    _VALID_SEEDS.add(digest.hexdigest())
+    _VALID_SEEDS.add(digest)
+    if passed_dir is not None:
+        # Only a saving: if it cannot be written, the next process checks the seeds again.
+        with contextlib.suppress(OSError):
+            _write_text(passed_dir / SEEDS_PASSED_FILE, digest + "\n")
     return outcomes
 
 

@@ -121,17 +121,25 @@ def _lock(settings: Settings, purpose: str, timeout: float | None = None) -> Any
 def prepare_reference(settings: Settings, purpose: str) -> Reference:
     """Read the seeds and replace the reference dims (an edited seed takes effect here)."""
     boundary = dt.date.fromisoformat(settings.boundary_date) if settings.boundary_date else None
-    pipeline.validate_reference_seeds()
+    pipeline.validate_reference_seeds(passed_dir=settings.home / "work")
     ref = read_reference(boundary_date=boundary)
     with _lock(settings, f"{purpose}: reference"), connect(settings.warehouse) as con:
         load_reference(con, ref)
     return ref
 
 
-def _hashes(settings: Settings, quarters: set[Quarter]) -> dict[tuple[Quarter, str], str]:
-    return {
-        (q, s): incremental.landing_hashes(settings.landing, s, q) for q in quarters for s in pipeline.SOURCES
+def _hashes(
+    con: duckdb.DuckDBPyConnection, settings: Settings, quarters: set[Quarter]
+) -> dict[tuple[Quarter, str], str]:
+    """Landing hashes per quarter × source; only files new or changed since last hashed are read."""
+    known = incremental.FileHashes.read(con)
+    hashes = {
+        (q, s): incremental.landing_hashes(settings.landing, s, q, known)
+        for q in quarters
+        for s in pipeline.SOURCES
     }
+    known.record(con)
+    return hashes
 
 
 @task(cache_policy=NO_CACHE)
@@ -139,9 +147,9 @@ def plan_backfill(
     settings: Settings, quarters: list[Quarter], force: bool, purpose: str
 ) -> list[QuarterPlan]:
     """Which quarters of the range to redo; the current ones are recorded as skipped in meta.runs."""
-    hashes = _hashes(settings, set(quarters))
     started = dt.datetime.now(dt.UTC)
     with _lock(settings, f"{purpose}: plan"), connect(settings.warehouse) as con:
+        hashes = _hashes(con, settings, set(quarters))
         plans = incremental.plan_quarters(incremental.partition_state(con), quarters, hashes, force=force)
         plans = [replace(p, run_id=new_run_id(p.quarter)) for p in plans]
         for p in plans:
@@ -155,12 +163,10 @@ def plan_backfill(
 @task(cache_policy=NO_CACHE)
 def plan_refresh(settings: Settings, quarter: Quarter, purpose: str) -> list[QuarterPlan]:
     """The requested quarter, plus every loaded quarter whose files were restated or whose run died."""
-    candidates = incremental.landing_quarters(settings.landing) - {quarter}
-    hashes = _hashes(settings, candidates)
     with _lock(settings, f"{purpose}: plan"), connect(settings.warehouse) as con:
         state = incremental.partition_state(con)
-    loaded = {Quarter.parse(q) for q, _ in state} - {quarter}
-    hashes.update(_hashes(settings, loaded - candidates))
+        loaded = {Quarter.parse(q) for q, _ in state} - {quarter}
+        hashes = _hashes(con, settings, loaded)
     plans = incremental.plan_quarters(state, sorted(loaded), hashes)
     restated = [p for p in plans if p.reason in incremental.RESTATED]
     stale_code = [str(p.quarter) for p in plans if p.reason == "code"]

@@ -242,3 +242,55 @@ def test_a_broken_seed_stops_the_run_naming_file_line_and_check(tmp_path: Path) 
         "  municipalities.csv: code_well_formed (code is a CBS municipality code (GM and four digits))"
         " fails on line(s) 3"
     )
+
+
+def _copy_seeds(tmp_path: Path) -> Path:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, seeds)
+    return seeds
+
+
+def test_seeds_that_passed_in_an_earlier_process_are_not_checked_again(tmp_path: Path, monkeypatch) -> None:
+    from costtrends import pipeline
+
+    seeds, passed_dir = _copy_seeds(tmp_path), tmp_path / "work"
+    monkeypatch.setattr(pipeline, "_VALID_SEEDS", set())
+    outcomes = pipeline.validate_reference_seeds(seeds, workdir=tmp_path, passed_dir=passed_dir)
+    assert {o.suite for o in outcomes} == {s.name for s in SUITES.values()}
+
+    # A new process: nothing remembered in memory, and Great Expectations must not run.
+    def gate_must_not_run(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("reference suites ran again")
+
+    monkeypatch.setattr(pipeline, "_VALID_SEEDS", set())
+    monkeypatch.setattr(pipeline, "validate_frame", gate_must_not_run)
+
+    assert pipeline.validate_reference_seeds(seeds, workdir=tmp_path, passed_dir=passed_dir) == []
+
+
+def test_an_edited_seed_is_checked_again_and_its_failure_is_never_remembered(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from costtrends import pipeline
+
+    seeds, passed_dir = _copy_seeds(tmp_path), tmp_path / "work"
+    monkeypatch.setattr(pipeline, "_VALID_SEEDS", set())
+    pipeline.validate_reference_seeds(seeds, workdir=tmp_path, passed_dir=passed_dir)
+    passed = (passed_dir / pipeline.SEEDS_PASSED_FILE).read_text()
+    register = (seeds / "municipalities.csv").read_text().splitlines()
+    code = register[2].split(",")[0]
+    register[2] = register[2].replace(code, code[:-1], 1)
+    (seeds / "municipalities.csv").write_text("\n".join(register) + "\n")
+    expected = (
+        f"seed files in {seeds} break reference checks:\n"
+        "  municipalities.csv: code_well_formed (code is a CBS municipality code (GM and four digits))"
+        " fails on line(s) 3"
+    )
+
+    for _ in range(2):  # a new process each time: the failure is reported both times
+        monkeypatch.setattr(pipeline, "_VALID_SEEDS", set())
+        with pytest.raises(pipeline.SeedsInvalid) as raised:
+            pipeline.validate_reference_seeds(seeds, workdir=tmp_path, passed_dir=passed_dir)
+        assert str(raised.value) == expected
+
+    assert (passed_dir / pipeline.SEEDS_PASSED_FILE).read_text() == passed

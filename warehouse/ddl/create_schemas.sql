@@ -261,3 +261,17 @@ create table if not exists meta.budget_file_versions (
     run_id varchar not null,
     recorded_at timestamp not null
 );
+
+-- meta.file_hashes: one row per landing file (its resolved path): the SHA-256 of its content
+-- when it had this size, modification and change times, inode and device. Planning reuses the
+-- hash while all of them match and hashes a file again when any differs (costtrends.incremental).
+create table if not exists meta.file_hashes (
+    path varchar not null primary key,
+    size_bytes bigint not null,
+    mtime_ns bigint not null,
+    ctime_ns bigint not null,
+    inode ubigint not null,
+    device ubigint not null,
+    sha256 varchar not null,
+    hashed_at timestamp not null
+);
