@@ -32,7 +32,9 @@ import os
 import shutil
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +63,8 @@ STORE_PREFIX = "budget-"
 STORE_MEMORY = "256MB"
 # ... and the warehouse's while it takes a store's rows.
 LOAD_MEMORY = "512MB"
+# Chunks standardized and written at once, while the next is read.
+STAGE_WORKERS = 2
 # A store left behind by a run that died is removed by the next ingest after this long.
 STALE_STORE_SECONDS = 24 * 3600
 STAGED_COLUMNS = (
@@ -358,54 +362,100 @@ def _append_chunks(
     ref: Reference,
     first_row_id: int,
 ) -> tuple[int, pl.DataFrame]:
+    """Stage the chunks on `STAGE_WORKERS` threads while the next ones are read.
+
+    Polars releases the GIL, so reading, standardizing and writing overlap on the
+    machine's cores. At most `STAGE_WORKERS` chunks wait to be staged, so memory stays
+    bounded by a few chunks. Row ids are fixed in file order before a chunk is handed
+    over; if reading fails (`ReadAgain`, `FileRejected`), the chunks in flight finish
+    before the error reaches the caller, which then drops what was written.
+    """
     rows = 0
-    values = [c for c in BUDGET_COLUMNS if c in file.columns]
     covered: list[pl.DataFrame] = []
-    for number, chunk in enumerate(chunks):
-        if chunk.is_empty():
-            continue
-        lineage = chunk.with_columns(
-            (pl.int_range(pl.len(), dtype=pl.Int64) + first_row_id + rows).alias("row_id"),
-            pl.lit(file.path.name).alias("source_file"),
-            pl.lit(run_id).alias("run_id"),
-        )
-        staged = budget_tf.standardize_budget(
-            lineage,
-            quarter=quarter,
-            municipalities=ref.municipalities,
-            mergers=ref.mergers,
-            decimal=file.decimal,
-            file_unit=file.file_unit,
-        ).with_columns(lineage.get_column(READER_ISSUE).alias("reader_issue"))
-        issues = staged.filter(
-            (pl.col("parse_issues").list.len() > 0)
-            | pl.col("municipality_issue").is_not_null()
-            | pl.col("reader_issue").is_not_null()
-        ).select("row_id", "parse_issues", "municipality_issue", "reader_issue")
-        raw = lineage.select(
-            pl.lit(str(quarter)).alias("quarter"),
-            "source_file",
-            "source_row",
-            "run_id",
-            pl.struct(values).struct.json_encode().alias("row_values"),
-            "row_id",
-        )
-        _write(staged.select(STAGED_COLUMNS), store.part("staged", index, number))
-        _write(raw, store.part("raw", index, number))
-        if issues.height:
-            _write(issues, store.part("issues", index, number))
-        covered.append(
-            staged.filter(pl.col("municipality_code").is_not_null() & pl.col("kind").is_not_null())
-            .group_by("source_file", "municipality_code", "kind")
-            .agg(pl.len().cast(pl.Int64).alias("lines"))
-        )
-        rows += chunk.height
+    pending: deque[Future[pl.DataFrame]] = deque()
+    with ThreadPoolExecutor(max_workers=STAGE_WORKERS, thread_name_prefix="stage") as pool:
+        try:
+            for number, chunk in enumerate(chunks):
+                if chunk.is_empty():
+                    continue
+                pending.append(
+                    pool.submit(
+                        _stage_chunk,
+                        store,
+                        index,
+                        number,
+                        file,
+                        chunk,
+                        first_row_id + rows,
+                        quarter,
+                        run_id,
+                        ref,
+                    )
+                )
+                rows += chunk.height
+                while len(pending) > STAGE_WORKERS:
+                    covered.append(pending.popleft().result())
+            while pending:
+                covered.append(pending.popleft().result())
+        finally:
+            for future in pending:
+                future.cancel()
     coverage = (
         pl.concat(covered).group_by("source_file", "municipality_code", "kind").agg(pl.col("lines").sum())
         if covered
         else pl.DataFrame(schema=COVERAGE_SCHEMA)
     )
     return rows, coverage
+
+
+def _stage_chunk(
+    store: BudgetStore,
+    index: int,
+    number: int,
+    file: BudgetFile,
+    chunk: pl.DataFrame,
+    first_row_id: int,
+    quarter: Quarter,
+    run_id: str,
+    ref: Reference,
+) -> pl.DataFrame:
+    """Write one chunk's staged, raw and issue rows; return its lines per municipality × kind."""
+    values = [c for c in BUDGET_COLUMNS if c in file.columns]
+    lineage = chunk.with_columns(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + first_row_id).alias("row_id"),
+        pl.lit(file.path.name).alias("source_file"),
+        pl.lit(run_id).alias("run_id"),
+    )
+    staged = budget_tf.standardize_budget(
+        lineage,
+        quarter=quarter,
+        municipalities=ref.municipalities,
+        mergers=ref.mergers,
+        decimal=file.decimal,
+        file_unit=file.file_unit,
+    ).with_columns(lineage.get_column(READER_ISSUE).alias("reader_issue"))
+    issues = staged.filter(
+        (pl.col("parse_issues").list.len() > 0)
+        | pl.col("municipality_issue").is_not_null()
+        | pl.col("reader_issue").is_not_null()
+    ).select("row_id", "parse_issues", "municipality_issue", "reader_issue")
+    raw = lineage.select(
+        pl.lit(str(quarter)).alias("quarter"),
+        "source_file",
+        "source_row",
+        "run_id",
+        pl.struct(values).struct.json_encode().alias("row_values"),
+        "row_id",
+    )
+    _write(staged.select(STAGED_COLUMNS), store.part("staged", index, number))
+    _write(raw, store.part("raw", index, number))
+    if issues.height:
+        _write(issues, store.part("issues", index, number))
+    return (
+        staged.filter(pl.col("municipality_code").is_not_null() & pl.col("kind").is_not_null())
+        .group_by("source_file", "municipality_code", "kind")
+        .agg(pl.len().cast(pl.Int64).alias("lines"))
+    )
 
 
 def _write(frame: pl.DataFrame, path: Path) -> None:

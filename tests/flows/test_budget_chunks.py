@@ -1,0 +1,105 @@
+"""A budget file read in many chunks, staged on worker threads, loads every row once, in place.
+
+Same file read with two-row chunks (four chunks, staged concurrently) as with one chunk:
+the same core rows, row numbers and quarantine. Register facts: Groningen is GM0014,
+Amsterdam GM0363; taakveld 9.9 is not in the Iv3 list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from costtrends import budget_batch, pipeline
+from transforms.quarter import Quarter
+from warehouse.db import connect
+from warehouse.seeds import load_reference, read_reference
+
+pytestmark = pytest.mark.integration
+
+D = Decimal
+Q = Quarter.parse("2021Q1")
+LINES = [
+    "GM0014;2021Q1;0.4;3.2;realisatie;1,00;0",
+    "GM0014;2021Q1;0.4;3.8;realisatie;2,00;0",
+    "GM0363;2021Q1;0.4;3.2;realisatie;3,00;0",
+    "GM0363;2021Q1;9.9;3.2;realisatie;4,00;0",  # unknown taakveld: quarantined
+    "GM0363;2021Q1;0.4;3.8;realisatie;5,00;0",
+    "GM0014;2021Q1;0.4;3.2;begroting;6,00;0",
+    "GM0014;2021Q1;0.4;3.8;begroting;7,00;0",
+]
+GOOD = [  # (municipality, taakveld, categorie, kind, lasten, source_row): line n is row n + 1
+    ("GM0014", "0.4", "3.2", "begroting", D("6.00"), 7),
+    ("GM0014", "0.4", "3.2", "realisatie", D("1.00"), 2),
+    ("GM0014", "0.4", "3.8", "begroting", D("7.00"), 8),
+    ("GM0014", "0.4", "3.8", "realisatie", D("2.00"), 3),
+    ("GM0363", "0.4", "3.2", "realisatie", D("3.00"), 4),
+    ("GM0363", "0.4", "3.8", "realisatie", D("5.00"), 6),
+]
+
+
+@pytest.fixture
+def warehouse(home: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(home / "warehouse" / "costtrends.duckdb")
+    load_reference(con, read_reference())
+    yield con
+    con.close()
+
+
+def _load(con: duckdb.DuckDBPyConnection, home: Path, text: str, chunk_rows: int) -> pipeline.Batch:
+    path = home / "landing" / "budget" / str(Q) / "iv3.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    ref = read_reference()
+    work = home / "work"
+    batch = budget_batch.ingest(
+        home / "landing", Q, f"r{chunk_rows}", ref, workdir=work, chunk_rows=chunk_rows
+    )
+    batch = pipeline.validate_batch(batch, ref, workdir=work)
+    core = pipeline.transform_batch(batch)
+    pipeline.account_rows(batch, core)
+    pipeline.load_batch(con, batch, core)
+    return batch
+
+
+def _loaded(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple], list[int]]:
+    core = con.execute(
+        "select municipality_code, taakveld, categorie, kind, lasten_eur, source_row from core.fct_budget order by all"
+    ).fetchall()
+    quarantined = con.execute(
+        "select source_row, reasons from quarantine.rejected_rows where source = 'budget' order by all"
+    ).fetchall()
+    raw = [r for (r,) in con.execute("select source_row from raw.budget_lines order by all").fetchall()]
+    return core, quarantined, raw
+
+
+@pytest.mark.parametrize("chunk_rows", [2, 1_000])
+def test_every_row_lands_once_with_its_own_row_number(
+    warehouse: duckdb.DuckDBPyConnection, home: Path, chunk_rows: int
+) -> None:
+    header = "gemeentecode;periode;taakveld;categorie;soort;lasten;baten\n"
+    batch = _load(warehouse, home, header + "\n".join(LINES) + "\n", chunk_rows)
+
+    core, quarantined, raw = _loaded(warehouse)
+    assert core == GOOD
+    assert [row for row, _ in quarantined] == [5]
+    assert raw == [2, 3, 4, 5, 6, 7, 8]
+    assert [(f.rows_read, f.rows_loaded, f.rows_quarantined) for f in batch.files] == [(7, 6, 1)]
+
+
+def test_a_long_row_after_several_chunks_rereads_the_file_without_doubling_rows(
+    warehouse: duckdb.DuckDBPyConnection, home: Path
+) -> None:
+    header = "gemeentecode;periode;taakveld;categorie;soort;lasten;baten\n"
+    lines = [*LINES[:6], LINES[6] + ";extra"]  # the last row is longer than the header
+    batch = _load(warehouse, home, header + "\n".join(lines) + "\n", 2)
+
+    core, quarantined, raw = _loaded(warehouse)
+    assert core == [row for row in GOOD if row[5] != 8]
+    assert [row for row, _ in quarantined] == [5, 8]
+    assert raw == [2, 3, 4, 5, 6, 7, 8]
+    assert [(f.rows_read, f.rows_loaded, f.rows_quarantined) for f in batch.files] == [(7, 5, 2)]
