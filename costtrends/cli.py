@@ -127,7 +127,8 @@ def run(
     from flows.quarterly_refresh import quarterly_refresh
 
     server.adopt()
-    summary = _refresh(lambda: quarterly_refresh(str(q)))
+    with server.flow_settings():
+        summary = _refresh(lambda: quarterly_refresh(str(q)))
     code = _print_summaries(sorted([summary, *summary.also_refreshed], key=lambda s: s.quarter))
     console.print(f"snapshot: {summary.snapshot}")
     raise typer.Exit(code)
@@ -153,7 +154,10 @@ def backfill(
     from flows.backfill import backfill as backfill_flow
 
     server.adopt()
-    summaries = _refresh(lambda: backfill_flow(str(first), str(last), force=force, concurrency=concurrency))
+    with server.flow_settings():
+        summaries = _refresh(
+            lambda: backfill_flow(str(first), str(last), force=force, concurrency=concurrency)
+        )
     code = _print_summaries(summaries)
     if summaries:
         console.print(f"snapshot: {summaries[-1].snapshot}")
@@ -219,8 +223,8 @@ def demo(
     from flows.backfill import backfill as backfill_flow
 
     server.adopt()
-
-    summaries = backfill_flow("2020Q1", "2021Q4")
+    with server.flow_settings():
+        summaries = backfill_flow("2020Q1", "2021Q4")
     _print_summaries(summaries)
     snapshot = get_settings().snapshot
     console.print(national_trend_table(snapshot))

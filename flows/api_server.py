@@ -25,6 +25,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 # The environment Prefect gives its own ephemeral server: no UI, only the services an
@@ -63,6 +65,22 @@ class EmbeddedServer:
         refresh_global_settings_context()
         self.url = self.address
         return self.url
+
+    @contextmanager
+    def flow_settings(self) -> Iterator[None]:
+        """Flow runs on the embedded server send no heartbeats.
+
+        Heartbeats let a lasting server notice a run that died; this server ends with the
+        command, so they only delay the end of every flow run (the engine waits for its
+        heartbeat thread, which sleeps in one-second steps). On any other API they stay.
+        """
+        if self.url is None:
+            yield
+            return
+        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield
 
     def _wait_healthy(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

@@ -38,10 +38,14 @@ SCRIPT = textwrap.dedent(
     adopted = server.adopt()
 
     @flow
-    def answer() -> int:
-        return 42
+    def answer() -> dict:
+        from prefect.settings import get_current_settings
 
-    print(json.dumps({"pid": pid, "adopted": adopted, "api": PREFECT_API_URL.value(), "result": answer()}))
+        return {"result": 42, "heartbeat": get_current_settings().flows.heartbeat_frequency}
+
+    with server.flow_settings():
+        got = answer()
+    print(json.dumps({"pid": pid, "adopted": adopted, "api": PREFECT_API_URL.value(), **got}))
     """
 )
 
@@ -65,6 +69,7 @@ def test_flows_run_on_the_early_server_and_it_stops_with_the_process(tmp_path: P
     got = _run(tmp_path, "normal")
 
     assert got["result"] == 42
+    assert got["heartbeat"] is None  # the server ends with the process: nothing to tell it
     assert got["adopted"].startswith("http://127.0.0.1:") and got["adopted"].endswith("/api")
     assert got["api"] == got["adopted"]
     assert not psutil.pid_exists(got["pid"])
@@ -77,6 +82,7 @@ def test_a_server_that_does_not_come_up_leaves_prefect_to_start_its_own(tmp_path
     assert got["adopted"] is None
     assert got["api"] is None  # Prefect's own ephemeral server, not a configured API
     assert got["result"] == 42
+    assert got["heartbeat"] == 180  # Prefect's default, untouched
 
 
 def test_nothing_starts_when_an_api_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
