@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,6 +17,11 @@ from rich.table import Table
 from flows import api_server
 from transforms.quarter import Quarter, QuarterError
 from warehouse.db import sql
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from costtrends.settings import Settings
 
 app = typer.Typer(
     help="Quarterly cost trends of municipalities' remote-work digitalisation.",
@@ -259,18 +265,41 @@ def report(
     console.print(f"Report: {path}")
 
 
+@contextmanager
+def _reading(settings: Settings, purpose: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The working warehouse, read-only, between two writes.
+
+    DuckDB refuses to open a file another process is writing, so a reader takes the
+    writers' lock for as long as it reads (writers hold it per step, seconds at most).
+    """
+    import duckdb
+
+    from costtrends.locking import WarehouseBusy, warehouse_lock
+
+    if not settings.warehouse.exists():
+        console.print(f"no warehouse yet at {settings.warehouse}")
+        raise typer.Exit(EXIT_FAILED)
+    try:
+        with (
+            warehouse_lock(
+                settings.warehouse, purpose=purpose, timeout=settings.lock_timeout_seconds, log=console.print
+            ),
+            duckdb.connect(str(settings.warehouse), read_only=True) as con,
+        ):
+            yield con
+    except WarehouseBusy as exc:
+        console.print(f"[red]failed[/red]: {exc}")
+        raise typer.Exit(EXIT_FAILED) from exc
+
+
 @app.command()
 def status() -> None:
     """Per quarter: files, rows loaded and quarantined, and the checks that failed."""
-    import duckdb
 
     from costtrends.settings import get_settings
 
     settings = get_settings()
-    if not settings.warehouse.exists():
-        console.print(f"no warehouse yet at {settings.warehouse}")
-        raise typer.Exit(EXIT_FAILED)
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with _reading(settings, "status") as con:
         loaded = con.execute(sql("sql/select_status_files")).fetchall()
         failed = con.execute(sql("sql/select_status_checks")).fetchall()
     table = Table(title=f"Loaded partitions in {settings.warehouse}")
@@ -307,8 +336,6 @@ def quarantine(
     import json
     import sys
 
-    import duckdb
-
     from costtrends.settings import get_settings
 
     if output not in ("table", "json", "csv"):
@@ -320,7 +347,7 @@ def quarantine(
         "file": file,
         "limit": limit,
     }
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with _reading(settings, "quarantine") as con:
         rows = con.sql(sql("sql/select_quarantine_rows"), params=params).fetchall()
     header = ("quarter", "source", "file", "row", "reasons", "failed_values", "row_values")
     if output == "json":

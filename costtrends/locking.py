@@ -2,7 +2,8 @@
 
 DuckDB lets one process open a database file for writing, and a second process that
 tries gets an error instead of a turn. So every step that opens the working warehouse
-(reference dims, a quarter's load and marts, publish) does so inside `warehouse_lock`:
+(reference dims, a quarter's load and marts, publish), and the `status` and
+`quarantine` commands while they read it, do so inside `warehouse_lock`:
 a second writer, such as the scheduled refresh arriving during a manual backfill,
 waits for its turn, says whom it waits for, and gives up with `WarehouseBusy` after
 the timeout. The lock is held per step, never for a whole backfill, so two runs
