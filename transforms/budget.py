@@ -95,17 +95,23 @@ def standardize_budget(
             )
         ),
     )
-    typed = pl.concat([text, matched], how="horizontal").with_columns(
-        in_thousands.alias("in_thousands"),
-        (unit.is_not_null() & ~in_thousands & ~unit_lower.is_in(["eur", "euro", "€"]))
-        .fill_null(False)
-        .alias("unit_unknown"),
-        period_text.alias("period_text"),
+    # Units and periods repeat on every line: work each distinct combination out once.
+    keys = ["unit", "period", "year", "quarter"]
+    distinct = (
+        text.select(keys)
+        .unique()
+        .with_columns(
+            in_thousands.alias("in_thousands"),
+            (unit.is_not_null() & ~in_thousands & ~unit_lower.is_in(["eur", "euro", "€"]))
+            .fill_null(False)
+            .alias("unit_unknown"),
+            period_text.alias("period_text"),
+        )
+        .with_columns(parse_quarter_expr(pl.col("period_text")).alias("period_quarter"))
     )
-    # Period texts repeat on every line: parse each distinct one once.
-    periods = typed.select(pl.col("period_text").unique())
-    periods = periods.with_columns(parse_quarter_expr(pl.col("period_text")).alias("period_quarter"))
-    typed = typed.join(periods, on="period_text", how="left", nulls_equal=True, maintain_order="left")
+    typed = pl.concat([text, matched], how="horizontal").join(
+        distinct, on=keys, how="left", nulls_equal=True, maintain_order="left"
+    )
     typed = _amounts(typed, decimal, mixed_units=bool(typed["in_thousands"].any()))
     issues = [
         pl.when(~pl.col(f"{c}_status").is_in(("ok", "not_answered"))).then(pl.lit(f"parse:{c}"))
