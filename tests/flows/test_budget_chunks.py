@@ -7,7 +7,6 @@ Amsterdam GM0363; taakveld 9.9 is not in the Iv3 list.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,8 +15,7 @@ import pytest
 
 from costtrends import budget_batch, pipeline
 from transforms.quarter import Quarter
-from warehouse.db import connect
-from warehouse.seeds import load_reference, read_reference
+from warehouse.seeds import read_reference
 
 pytestmark = pytest.mark.integration
 
@@ -40,14 +38,6 @@ GOOD = [  # (municipality, taakveld, categorie, kind, lasten, source_row): line 
     ("GM0363", "0.4", "3.2", "realisatie", D("3.00"), 4),
     ("GM0363", "0.4", "3.8", "realisatie", D("5.00"), 6),
 ]
-
-
-@pytest.fixture
-def warehouse(home: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(home / "warehouse" / "costtrends.duckdb")
-    load_reference(con, read_reference())
-    yield con
-    con.close()
 
 
 def _load(con: duckdb.DuckDBPyConnection, home: Path, text: str, chunk_rows: int) -> pipeline.Batch:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 
 from costtrends import pipeline
 from transforms.quarter import Quarter
-from warehouse.db import SEEDS_DIR, connect
+from warehouse.db import SEEDS_DIR
 from warehouse.seeds import Reference, load_reference, read_reference
 
 pytestmark = pytest.mark.integration
@@ -28,14 +27,6 @@ pytestmark = pytest.mark.integration
 D = Decimal
 DATA = Path(__file__).resolve().parents[1] / "data" / "budget"
 HEADER = "gemeentecode;periode;taakveld;categorie;soort;lasten;baten\n"
-
-
-@pytest.fixture
-def warehouse(home: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect(home / "warehouse" / "costtrends.duckdb")
-    load_reference(con, read_reference())
-    yield con
-    con.close()
 
 
 def _write(home: Path, quarter: str, name: str, text: str) -> Path:
