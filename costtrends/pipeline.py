@@ -905,15 +905,27 @@ MART_KEYS = {
 }
 
 
-def affected_quarters(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> tuple[int, int]:
-    """The quarter-index window whose mart rows can change when `quarter` changes.
+def affected_quarters(
+    con: duckdb.DuckDBPyConnection, quarter: Quarter, *, next_written: Quarter | None = None
+) -> tuple[int, int]:
+    """The quarter-index window whose mart rows a write of `quarter` must refresh now.
 
     The quarter itself, the next (QoQ), +3 (rolling four quarters), +4 (YoY) and the
     cumulative tail: everything from the quarter to the last quarter loaded, whether
     `quarter` is new, old, or has neighbours that are not loaded yet (a neighbour
     loaded later has its own window, which starts at or before this quarter's
     successors). Half-year and year estimates around the window follow it.
+
+    A mart row of a quarter depends only on core rows of that quarter and earlier ones.
+    So when the same run writes `next_written`, a later quarter, after this one, the
+    window ends just before it: that write refreshes from `next_written` on and reads
+    this quarter's new rows, and a run redoing n quarters computes each quarter's rows
+    once instead of once per earlier quarter redone. `refresh_marts` records the quarters
+    left for later in `meta.mart_state` (`marts_behind`), so a run that stops before
+    reaching them, or dies, leaves them to `catch_up_marts` or to the next refresh.
     """
+    if next_written is not None and next_written > quarter:
+        return quarter.index, next_written.index - 1
     last = con.execute("select max(quarter_index) from core.dim_quarter").fetchall()[0][0]
     last_index = int(last) if last is not None else quarter.index
     return quarter.index, max(last_index, quarter.index)
@@ -946,6 +958,11 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, window: tuple[int, int], ref: 
     the history is. When the marts were built from other SQL, seeds or boundary set
     than now (see `meta.mart_state`), every quarter is rebuilt instead. The result
     equals a full rebuild row for row. Returns the rows now in the window per mart.
+
+    A window that ends before the last quarter loaded leaves the quarters after it
+    behind core (their rows read the window's quarters); `meta.mart_state.behind_from`
+    notes the first of them, and the next refresh starts there at the latest, so the
+    rows of every quarter before `marts_behind` always equal a full rebuild.
     """
     changed: dict[str, int] = {}
     with transaction(con):
@@ -953,12 +970,15 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, window: tuple[int, int], ref: 
         con.execute(sql("ddl/create_mart_tables"))
         fingerprint = _mart_fingerprint(con)
         rebuild = scalar(con, "select max(fingerprint) from meta.mart_state") != fingerprint
-        if rebuild:
-            first_last = con.execute("select min(quarter_index), max(quarter_index) from core.dim_quarter")
-            first, last = first_last.fetchall()[0]
-            if first is not None:
-                window = (min(window[0], int(first)), max(window[1], int(last)))
+        first_last = con.execute("select min(quarter_index), max(quarter_index) from core.dim_quarter")
+        first, last = first_last.fetchall()[0]
+        if rebuild and first is not None:
+            window = (min(window[0], int(first)), max(window[1], int(last)))
+        behind = scalar(con, "select min(behind_from) from meta.mart_state")
+        if not rebuild and behind is not None:
+            window = (min(window[0], int(behind)), window[1])  # type: ignore[call-overload]
         low, high = window
+        behind_from = high + 1 if last is not None and high < int(last) else None
         params = {"window_start": low, "window_end": high}
         in_window = "quarter in (select quarter from core.dim_quarter where quarter_index between ? and ?)"
         for mart in MARTS:
@@ -990,10 +1010,42 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, window: tuple[int, int], ref: 
         con.execute(sql("sql/comment_snapshot"))
         con.execute("delete from meta.mart_state")
         con.execute(
-            "insert into meta.mart_state values (?, ?)",
-            [fingerprint, dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+            "insert into meta.mart_state (fingerprint, built_at, behind_from) values (?, ?, ?)",
+            [fingerprint, dt.datetime.now(dt.UTC).replace(tzinfo=None), behind_from],
         )
     return changed
+
+
+def marts_behind(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The first quarter index whose mart rows may lag core (see `refresh_marts`); None: none do."""
+    noted = scalar(
+        con,
+        "select count(*) from duckdb_columns() where schema_name = 'meta' "
+        "and table_name = 'mart_state' and column_name = 'behind_from'",
+    )
+    if not noted:
+        return None
+    behind = scalar(con, "select min(behind_from) from meta.mart_state")
+    return int(behind) if behind is not None else None  # type: ignore[call-overload]
+
+
+def catch_up_marts(
+    con: duckdb.DuckDBPyConnection, ref: Reference, *, since: Quarter | None = None
+) -> tuple[int, int] | None:
+    """Refresh the marts from where they are behind core (or from `since`, if earlier) to the end.
+
+    For a run that stops before the writes it left quarters to (see `affected_quarters`),
+    and for `since` a quarter whose write failed after part of it may have been committed.
+    Returns the window refreshed, or None when the marts were current already.
+    """
+    starts = [i for i in (marts_behind(con), since.index if since is not None else None) if i is not None]
+    if not starts:
+        return None
+    start = min(starts)
+    last = scalar(con, "select max(quarter_index) from core.dim_quarter")
+    window = (start, max(start, int(last))) if last is not None else (start, start)  # type: ignore[call-overload]
+    refresh_marts(con, window, ref)
+    return window
 
 
 def _quarters(window: tuple[int, int]) -> list[str]:

@@ -42,7 +42,7 @@ def backfill(
         # Always, even when every quarter was current: a run that died after its last
         # write and before publishing left the snapshot behind the warehouse.
         run_id = next((s.run_id for s in reversed(summaries) if s.status != "skipped"), summaries[-1].run_id)
-        snapshot = str(publish(settings, run_id, purpose))
+        snapshot = str(publish(settings, run_id, purpose, ref))
         for summary in summaries:
             summary.snapshot = snapshot
     publish_artifacts("backfill", f"Backfill {start}..{end}", summaries, failure=failure)

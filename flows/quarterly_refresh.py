@@ -12,6 +12,8 @@ import datetime as dt
 import queue
 import uuid
 from collections import Counter, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -226,13 +228,19 @@ def write(
     ref: Reference,
     started_at: dt.datetime,
     purpose: str,
+    next_written: Quarter | None = None,
 ) -> dict[str, int]:
-    """Replace the quarter's partitions, refresh the marts it affects, then record the run."""
+    """Replace the quarter's partitions, refresh the marts it affects, then record the run.
+
+    With `next_written`, the next quarter this run writes, the marts are refreshed only up
+    to the quarter before it (see `pipeline.affected_quarters`).
+    """
     status = "clean" if all(f.status == "loaded" for p in prepared for f in p.batch.files) else "partial"
     with _lock(settings, f"{purpose}: load {plan.quarter}"), connect(settings.warehouse) as con:
         for p in prepared:
             pipeline.load_batch(con, p.batch, p.core)
-        changed = pipeline.refresh_marts(con, pipeline.affected_quarters(con, plan.quarter), ref)
+        window = pipeline.affected_quarters(con, plan.quarter, next_written=next_written)
+        changed = pipeline.refresh_marts(con, window, ref)
         pipeline.write_validation_docs(con, settings.docs, plan.run_id)
         incremental.record_run(
             con, plan.run_id, plan.quarter, started_at=started_at, status=status, message=plan.reason
@@ -249,15 +257,30 @@ def record_failure(settings: Settings, plan: QuarterPlan, started_at: dt.datetim
         )
 
 
+@task(cache_policy=NO_CACHE)
+def catch_up_marts(
+    settings: Settings, ref: Reference, purpose: str, since: Quarter | None = None
+) -> tuple[int, int] | None:
+    """Refresh the marts a stopped run left behind core (and from `since`, a quarter whose write failed)."""
+    with _lock(settings, f"{purpose}: catch up marts"), connect(settings.warehouse) as con:
+        return pipeline.catch_up_marts(con, ref, since=since)
+
+
 @task(
     retries=2,
     retry_delay_seconds=5,
     retry_condition_fn=_is_transient,
     cache_policy=NO_CACHE,
 )
-def publish(settings: Settings, run_id: str, purpose: str = "publish") -> Path:
-    """Write the BI snapshot to a new file and rename it over the published one."""
+def publish(settings: Settings, run_id: str, purpose: str = "publish", ref: Reference | None = None) -> Path:
+    """Write the BI snapshot to a new file and rename it over the published one.
+
+    With `ref`, marts another run left behind core in the meantime (see
+    `pipeline.affected_quarters`) are refreshed first, so the snapshot matches core.
+    """
     with _lock(settings, f"{purpose}: publish"), connect(settings.warehouse) as con:
+        if ref is not None:
+            pipeline.catch_up_marts(con, ref)
         return publish_snapshot(
             con,
             settings.published,
@@ -275,6 +298,29 @@ class _Job:
     error: str | None = None
 
 
+def _catch_up(settings: Settings, ref: Reference, purpose: str, since: Quarter | None = None) -> None:
+    """Bring the marts up to core after the writes stopped; a failure here is only logged."""
+    logger = get_run_logger()
+    try:
+        window = catch_up_marts(settings, ref, purpose, since)
+    except Exception as exc:  # the error that stopped the writes is what the caller must see
+        logger.warning("could not refresh the marts left behind (the next run does): %s", exc)
+        return
+    if window is not None:
+        first, last = (Quarter.from_index(i) for i in window)
+        logger.info("marts of %s..%s refreshed after the writes stopped", first, last)
+
+
+@contextmanager
+def _caught_up_on_error(settings: Settings, ref: Reference, purpose: str) -> Iterator[None]:
+    """An error that stops the writes first brings the marts up to what they wrote."""
+    try:
+        yield
+    except Exception:
+        _catch_up(settings, ref, purpose)
+        raise
+
+
 def refresh_quarters(
     settings: Settings,
     plans: list[QuarterPlan],
@@ -289,6 +335,15 @@ def refresh_quarters(
     however long the range. Stops at the first quarter that fails: the quarters before it
     are written, and the next run continues from it. Returns a summary per quarter and
     the failure, if any.
+
+    Each write refreshes the marts only up to the next quarter this run writes, which
+    refreshes from there on (`pipeline.affected_quarters`); the last one refreshes to the
+    last quarter loaded. So redoing n quarters recomputes each quarter's marts once, not
+    once per earlier quarter. When the writes stop early (a quarter failed, or an error),
+    the marts from the failed quarter, or from where the last write left them, to the
+    end are refreshed before returning, and a run with nothing to redo refreshes any
+    left behind by a run that died: after every run the marts equal a full rebuild
+    from core.
     """
     logger = get_run_logger()
     summaries = {p.quarter: RefreshSummary(str(p.quarter), p.run_id, reason=p.reason) for p in plans}
@@ -300,7 +355,10 @@ def refresh_quarters(
     failure: str | None = None
     failed_job: _Job | None = None
     if not todo:
+        _catch_up(settings, ref, purpose)
         return [summaries[q] for q in sorted(summaries)], None
+    following = {p.quarter: n.quarter for p, n in zip(todo, todo[1:], strict=False)}
+    write_failed = False
 
     finished: queue.Queue[PrefectFuture[Any]] = queue.Queue()
     owner: dict[PrefectFuture[Any], tuple[_Job, str, str]] = {}
@@ -308,7 +366,7 @@ def refresh_quarters(
     waiting = deque(todo)
     workdir = settings.home / "work"
 
-    with task_runner_for(settings, concurrency) as runner:
+    with task_runner_for(settings, concurrency) as runner, _caught_up_on_error(settings, ref, purpose):
 
         def submit(plan: QuarterPlan) -> None:
             job = jobs[plan.quarter] = _Job(plan, dt.datetime.now(dt.UTC))
@@ -355,9 +413,11 @@ def refresh_quarters(
             if job.error is None:
                 prepared = [job.prepared[s] for s in pipeline.SOURCES]
                 try:
-                    summary.marts_changed = write(settings, plan, prepared, ref, job.started_at, purpose)
+                    summary.marts_changed = write(
+                        settings, plan, prepared, ref, job.started_at, purpose, following.get(plan.quarter)
+                    )
                 except Exception as exc:
-                    job.error = f"load failed: {exc}"
+                    job.error, write_failed = f"load failed: {exc}", True
             if job.error is not None:
                 summary.outcome, summary.error = "failed", job.error
                 failure, failed_job = f"{plan.quarter}: {job.error}", job
@@ -390,6 +450,8 @@ def refresh_quarters(
             record_failure(settings, failed_job.plan, failed_job.started_at, failure)
         except Exception as exc:  # the failure itself is what the caller must see
             logger.warning("could not record the failure in meta.runs: %s", exc)
+        # From the failed quarter when part of its write may have been committed.
+        _catch_up(settings, ref, purpose, failed_job.plan.quarter if write_failed else None)
     return [summaries[q] for q in sorted(summaries)], failure
 
 
@@ -415,7 +477,7 @@ def quarterly_refresh(
     summary = next(s for s in summaries if s.quarter == str(q))
     summary.also_refreshed = [s for s in summaries if s is not summary]
     if failure is None and publish_snapshot:
-        snapshot = str(publish(settings, summary.run_id, purpose))
+        snapshot = str(publish(settings, summary.run_id, purpose, ref))
         for s in summaries:
             s.snapshot = snapshot
     publish_artifacts("quarterly-refresh", f"Quarterly refresh {q}", summaries, failure=failure)
