@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,3 +40,14 @@ def copy_landing(name: str, home: Path) -> Path:
     target = home / "landing"
     shutil.copytree(DATA / name, target)
     return target
+
+
+@contextmanager
+def using_home(home: Path) -> Iterator[Path]:
+    """COSTTRENDS_HOME points at `home` inside the block (for module-scoped fixtures too)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COSTTRENDS_HOME", str(home))
+        for name in list(os.environ):
+            if name.startswith("COSTTRENDS_") and name != "COSTTRENDS_HOME":
+                mp.delenv(name)
+        yield home

@@ -11,8 +11,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import duckdb
 import pytest
 
 from costtrends.generate import generate
+from tests.conftest import using_home
 from transforms.quarter import Quarter, quarter_range
 
 pytestmark = pytest.mark.integration
@@ -34,17 +33,6 @@ MARTS = (
     "budget_trend_quarterly",
     "survey_vs_budget",
 )
-
-
-@contextmanager
-def using_home(home: Path) -> Iterator[Path]:
-    """COSTTRENDS_HOME points at `home` inside the block (for module-scoped fixtures too)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("COSTTRENDS_HOME", str(home))
-        for name in list(os.environ):
-            if name.startswith("COSTTRENDS_") and name != "COSTTRENDS_HOME":
-                mp.delenv(name)
-        yield home
 
 
 def _query(db: Path, query: str, params: list | None = None) -> list[tuple]:

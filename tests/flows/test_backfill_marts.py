@@ -8,11 +8,9 @@ The landing zone is generated at tiny scale for 2020Q1..2020Q4 once per module.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import pytest
 
 from costtrends import pipeline
 from costtrends.generate import generate
+from tests.conftest import using_home
 from transforms.quarter import Quarter
 from warehouse.db import connect, scalar
 from warehouse.seeds import read_reference
@@ -34,17 +33,6 @@ REFRESH_MARTS = pipeline.refresh_marts
 GOUDA_2020Q1 = re.compile(rb"^202010006;[^\n]*\n", re.MULTILINE)
 GOUDA_2020Q1_HARDWARE = Decimal("10676.00")
 AMSTERDAM_2020Q3 = "GM0363;2020K3;0.4;3.2;begroting;3343022,14;0,00"
-
-
-@contextmanager
-def using_home(home: Path) -> Iterator[Path]:
-    """COSTTRENDS_HOME points at `home` inside the block (for module-scoped fixtures too)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("COSTTRENDS_HOME", str(home))
-        for name in list(os.environ):
-            if name.startswith("COSTTRENDS_") and name != "COSTTRENDS_HOME":
-                mp.delenv(name)
-        yield home
 
 
 @pytest.fixture(scope="module")
