@@ -30,12 +30,10 @@ from expectations.gate import Outcome, validate_frame
 from expectations.quarantine import failed_values, row_reasons
 from expectations.suites import (
     Bounds,
-    budget_suite,
     reference_suites,
     survey_responses_suite,
     survey_suite,
 )
-from transforms import budget as budget_tf
 from transforms import estimate as estimate_tf
 from transforms import reference as reference_tf
 from transforms import survey as survey_tf
@@ -49,7 +47,7 @@ from transforms.readers import (
     read_landing_file,
     sha256_of,
 )
-from transforms.schema import BUDGET_COLUMNS, BUDGET_REQUIRED, SURVEY_COLUMNS, SURVEY_REQUIRED
+from transforms.schema import SURVEY_COLUMNS, SURVEY_REQUIRED
 from warehouse.db import SEEDS_DIR, scalar, sql, transaction
 from warehouse.faults import fault_point
 from warehouse.seeds import Reference
@@ -58,7 +56,6 @@ if TYPE_CHECKING:
     from costtrends.budget_batch import BudgetStore
 
 SOURCES = ("survey", "budget")
-REQUIRED = {"survey": SURVEY_REQUIRED, "budget": BUDGET_REQUIRED}
 
 
 @cache
@@ -216,13 +213,7 @@ def ingest_batch(
             continue
         report.unknown_columns = result.unknown_columns
         report.rows_read = result.frame.height
-        missing = [c for c in REQUIRED[source] if c not in result.frame.columns]
-        if (
-            source == "budget"
-            and "period" not in result.frame.columns
-            and not {"year", "quarter"} <= set(result.frame.columns)
-        ):
-            missing.append("period (or year + quarter)")
+        missing = [c for c in SURVEY_REQUIRED if c not in result.frame.columns]
         if missing:
             report.status = "rejected"
             report.message = (
@@ -256,7 +247,7 @@ def ingest_batch(
         for c in raw.columns
         if c not in ("row_id", "source_file", "source_row", "run_id") and not c.startswith("_")
     ]
-    staged = _standardize(source, raw, quarter, ref, decimals)
+    staged = _standardize(raw, quarter, ref, decimals)
     raw_rows = raw.select(
         pl.lit(str(quarter)).alias("quarter"),
         "source_file",
@@ -271,7 +262,7 @@ def ingest_batch(
 
 
 def _standardize(
-    source: str, raw: pl.DataFrame, quarter: Quarter, ref: Reference, decimals: dict[str, DecimalMode]
+    raw: pl.DataFrame, quarter: Quarter, ref: Reference, decimals: dict[str, DecimalMode]
 ) -> pl.DataFrame:
     # Files of one batch may differ in decimal style; files of one style are standardized together.
     parts = []
@@ -280,9 +271,8 @@ def _standardize(
         styles.setdefault(decimals.get(file_name, "auto"), []).append(file_name)
     for decimal, file_names in styles.items():
         part = raw.filter(pl.col("source_file").is_in(file_names))
-        standardize = survey_tf.standardize_survey if source == "survey" else budget_tf.standardize_budget
         parts.append(
-            standardize(
+            survey_tf.standardize_survey(
                 part,
                 quarter=quarter,
                 municipalities=ref.municipalities,
@@ -304,8 +294,9 @@ def _standardize(
             "run_id": pl.Utf8,
         },
     )
-    fn = survey_tf.standardize_survey if source == "survey" else budget_tf.standardize_budget
-    staged = fn(empty, quarter=quarter, municipalities=ref.municipalities, mergers=ref.mergers)
+    staged = survey_tf.standardize_survey(
+        empty, quarter=quarter, municipalities=ref.municipalities, mergers=ref.mergers
+    )
     return staged.with_columns(pl.lit(None, dtype=pl.Utf8).alias("reader_issue"))
 
 
@@ -328,19 +319,10 @@ def validate_batch(
 
         return budget_batch.validate(batch, ref, bounds=bounds)
     codes = reference_tf.valid_codes(ref.municipalities, ref.mergers, batch.quarter)
-    if batch.source == "survey":
-        suite = survey_suite(valid_codes=codes, bounds=bounds)
-    else:
-        suite = budget_suite(
-            valid_codes=codes,
-            taakvelden=_taakvelden_for_year(ref.taakvelden, batch.quarter.year),
-            categorieen=ref.categorieen["code"].to_list(),
-        )
-    staged = batch.staged
-    if batch.source == "survey":
-        # The size-relative checks judge amounts and FTE against the municipality's population.
-        population = population_in_year(ref.population, batch.quarter.year)
-        staged = staged.join(population, on="municipality_code", how="left", maintain_order="left")
+    suite = survey_suite(valid_codes=codes, bounds=bounds)
+    # The size-relative checks judge amounts and FTE against the municipality's population.
+    population = population_in_year(ref.population, batch.quarter.year)
+    staged = batch.staged.join(population, on="municipality_code", how="left", maintain_order="left")
     checked = staged.drop("parse_issues", "municipality_issue", "reader_issue", strict=False)
     if staged.height:
         gate = validate_frame(checked, suite, id_column="row_id", workdir=workdir)
@@ -379,7 +361,7 @@ def validate_batch(
             failed_values(
                 failure_columns=failure_columns,
                 value_columns=value_columns,
-                raw_columns=SURVEY_COLUMNS if batch.source == "survey" else BUDGET_COLUMNS,
+                raw_columns=SURVEY_COLUMNS,
             ).alias("failed_values"),
         )
         .sort("source_file", "source_row")
@@ -571,44 +553,31 @@ def _taakvelden_for_year(taakvelden: pl.DataFrame, year: int) -> list[str]:
 
 
 def transform_batch(batch: Batch) -> dict[str, pl.DataFrame]:
-    """Good rows → the core tables of the quarter."""
-    if batch.source == "survey":
-        responses = survey_tf.resolve_resubmissions(batch.good)
-        guard = _guard_current_responses(batch, responses)
-        batch.outcomes = [o for o in batch.outcomes if o.suite != "survey_responses"] + guard
-        return {
-            "core.fct_survey_response": responses.select(
-                "quarter",
-                "response_id",
-                "municipality_code",
-                "submitted_at",
-                "fte",
-                "remote_share_now_pct",
-                "remote_share_expected_pct",
-                "is_complete",
-                "is_superseded",
-                "source_file",
-                "source_row",
-                "run_id",
-            ).sort("municipality_code", "submitted_at", "source_file", "source_row"),
-            "core.fct_survey_cost": survey_tf.costs_to_long(responses),
-        }
+    """Good rows → the core tables of the quarter (a budget batch's stay in its store)."""
     if batch.store is not None:
         from costtrends import budget_batch
 
         return budget_batch.transform(batch)  # type: ignore[return-value]
-    lines = batch.good.select(
-        "quarter",
-        "municipality_code",
-        "taakveld",
-        "categorie",
-        "kind",
-        "lasten_eur",
-        "baten_eur",
-        "source_file",
-        "source_row",
-    ).sort("municipality_code", "taakveld", "categorie", "kind", "source_file", "source_row")
-    return {"core.fct_budget": lines}
+    responses = survey_tf.resolve_resubmissions(batch.good)
+    guard = _guard_current_responses(batch, responses)
+    batch.outcomes = [o for o in batch.outcomes if o.suite != "survey_responses"] + guard
+    return {
+        "core.fct_survey_response": responses.select(
+            "quarter",
+            "response_id",
+            "municipality_code",
+            "submitted_at",
+            "fte",
+            "remote_share_now_pct",
+            "remote_share_expected_pct",
+            "is_complete",
+            "is_superseded",
+            "source_file",
+            "source_row",
+            "run_id",
+        ).sort("municipality_code", "submitted_at", "source_file", "source_row"),
+        "core.fct_survey_cost": survey_tf.costs_to_long(responses),
+    }
 
 
 def _guard_current_responses(batch: Batch, responses: pl.DataFrame) -> list[Outcome]:
