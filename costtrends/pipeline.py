@@ -58,27 +58,37 @@ if TYPE_CHECKING:
 SOURCES = ("survey", "budget")
 
 
+# What shapes a run's output: every source, SQL, seed and mapping file of the project's packages.
+CODE_PACKAGES = ("transforms", "expectations", "warehouse", "flows", "costtrends")
+CODE_SUFFIXES = frozenset({".py", ".sql", ".csv", ".json"})
+
+
+def code_digest(root: Path) -> str:
+    """SHA-256 over the path and bytes of every code file under `root`'s packages, by rule.
+
+    A rule (suffix, package) rather than a list, so a new module or seed can never be left out.
+    """
+    digest = hashlib.sha256()
+    for package in CODE_PACKAGES:
+        files = sorted(
+            p
+            for p in (root / package).rglob("*")
+            if p.suffix in CODE_SUFFIXES and p.is_file() and "__pycache__" not in p.parts
+        )
+        for path in files:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 @cache
 def code_version() -> str:
-    """The package version plus a hash of the SQL, mappings, seeds and code that shape the output.
+    """The package version plus `code_digest` of the code that runs.
 
     A backfill redoes every quarter loaded by another code version. Read once per process,
     like the SQL files it hashes, so it names the code that runs.
     """
-    digest = hashlib.sha256()
-    root = Path(__file__).resolve().parents[1]
-    for pattern in (
-        "warehouse/**/*.sql",
-        "warehouse/seeds/*.csv",
-        "transforms/mappings/*.csv",
-        "transforms/**/*.py",
-        "expectations/**/*.py",
-        "costtrends/pipeline.py",
-        "costtrends/budget_batch.py",
-    ):
-        for path in sorted(root.glob(pattern)):
-            digest.update(path.read_bytes())
-    return f"{__version__}+{digest.hexdigest()[:12]}"
+    return f"{__version__}+{code_digest(Path(__file__).resolve().parents[1])[:12]}"
 
 
 @dataclass

@@ -157,3 +157,41 @@ def test_a_file_that_changes_while_it_is_hashed_is_not_recorded(
 
     assert landing_hashes(landing, "budget", Q1, known) == f"lines.csv:{_sha(OLD)}"
     assert known.record(con) == 0
+
+
+def _code_tree(root: Path) -> None:
+    for rel, text in {
+        "transforms/a.py": "x = 1\n",
+        "warehouse/publish.py": "y = 2\n",
+        "warehouse/marts/m.sql": "select 1\n",
+        "warehouse/seeds/iv3/defs.json": "{}\n",
+    }.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+def test_code_digest_changes_with_any_package_module_sql_or_seed(tmp_path: Path) -> None:
+    from costtrends.pipeline import code_digest
+
+    _code_tree(tmp_path)
+    before = code_digest(tmp_path)
+    assert code_digest(tmp_path) == before
+    for rel in ("warehouse/publish.py", "warehouse/marts/m.sql", "warehouse/seeds/iv3/defs.json"):
+        path = tmp_path / rel
+        original = path.read_text()
+        path.write_text(original + "\n")
+        assert code_digest(tmp_path) != before, rel
+        path.write_text(original)
+    assert code_digest(tmp_path) == before
+    (tmp_path / "warehouse" / "new_module.py").write_text("")
+    assert code_digest(tmp_path) != before
+
+
+def test_code_digest_ignores_bytecode_caches(tmp_path: Path) -> None:
+    from costtrends.pipeline import code_digest
+
+    _code_tree(tmp_path)
+    before = code_digest(tmp_path)
+    (tmp_path / "transforms" / "__pycache__").mkdir()
+    (tmp_path / "transforms" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\x00")
+    assert code_digest(tmp_path) == before
