@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -263,6 +263,108 @@ def report(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(EXIT_FAILED) from exc
     console.print(f"Report: {path}")
+
+
+fetch_app = typer.Typer(
+    help="Fetch from CBS: Iv3 figures into the landing zone, population into the reference data.",
+    no_args_is_help=True,
+)
+app.add_typer(fetch_app, name="fetch")
+
+
+def _cbs_client(settings: Settings, base_url: str) -> Any:
+    from costtrends.cbs_odata import ODataClient
+
+    return ODataClient(
+        base_url,
+        timeout=settings.cbs_timeout_seconds,
+        retries=settings.cbs_retries,
+        backoff=settings.cbs_backoff_seconds,
+    )
+
+
+def _fetching(call: Callable[[], T]) -> T:
+    """Run a fetch; CBS unreachable or answering nonsense exits 1 with one line saying so."""
+    from costtrends.cbs_odata import CbsError
+    from transforms.cbs import CbsDataError
+
+    try:
+        return call()
+    except (CbsError, CbsDataError) as exc:
+        console.print(f"[red]failed[/red]: {exc}", soft_wrap=True)
+        raise typer.Exit(EXIT_FAILED) from exc
+
+
+@fetch_app.command("iv3")
+def fetch_iv3(
+    year: Annotated[int, typer.Option(help="The year of the table 'Gemeenten <year> onbewerkte Iv3-data'")],
+    municipality: Annotated[
+        list[str] | None, typer.Option(help="Only this municipality (GM0363); repeat for more")
+    ] = None,
+) -> None:
+    """Land a year's Iv3 figures of every municipality from CBS, one file per verslagsoort."""
+    from costtrends.fetch import fetch_iv3 as run_fetch
+    from costtrends.settings import get_settings
+
+    settings = get_settings()
+    client = _cbs_client(settings, settings.cbs_dataderden_url)
+    summary = _fetching(
+        lambda: run_fetch(
+            client,
+            year,
+            settings.landing,
+            municipalities=municipality or None,
+            amount_column=settings.cbs_iv3_amount_column,
+        )
+    )
+    console.print(
+        f"table {summary.table_id} (Gemeenten {year} onbewerkte Iv3-data): {summary.rows_read:,} rows read "
+        f"in {summary.requests} requests, {summary.rows_empty:,} without an amount, "
+        f"{summary.rows_balance:,} balance rows not landed"
+    )
+    for f in summary.files:
+        state = "written" if f.changed else "unchanged"
+        console.print(
+            f"{state} {f.path}: {f.lines:,} lines of {f.municipalities} municipalities ({f.verslagsoort})",
+            soft_wrap=True,
+        )
+    for unread in summary.unread_verslagsoorten:
+        console.print(f"[yellow]not landed[/yellow]: verslagsoort {unread} names no period")
+
+
+@fetch_app.command("population")
+def fetch_population(
+    year: Annotated[int, typer.Option(help="Population on 1 January of this year")],
+) -> None:
+    """Add a year's population per municipality (and municipalities that began or ended) to the reference data."""
+    import polars as pl
+
+    from costtrends.fetch import fetch_population as run_fetch
+    from costtrends.settings import get_settings
+    from warehouse.db import SEEDS_DIR
+
+    settings = get_settings()
+    client = _cbs_client(settings, settings.cbs_statline_url)
+    register = pl.read_csv(SEEDS_DIR / "municipalities.csv", infer_schema=False)
+    summary = _fetching(
+        lambda: run_fetch(
+            client,
+            year,
+            settings.fetched_reference,
+            table_id=settings.cbs_population_table,
+            register=register,
+        )
+    )
+    state = "written" if summary.changed else "unchanged"
+    console.print(
+        f"{state} {summary.path}: population on 1 January {year} of {summary.municipalities} municipalities "
+        f"({summary.inhabitants:,} inhabitants), table {summary.table_id}, {summary.requests} requests",
+        soft_wrap=True,
+    )
+    for line in summary.began:
+        console.print(f"began {year}-01-01: {line} (province unknown until the seeds name it)")
+    for line in summary.ended:
+        console.print(f"ended by {year - 1}-12-31: {line} (add its successor to warehouse/seeds/mergers.csv)")
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transforms import reference
+from transforms import population, reference
 from warehouse.db import SEEDS_DIR, transaction
 
 
@@ -32,11 +32,27 @@ def _read(name: str, seeds_dir: Path) -> pl.DataFrame:
     return pl.read_csv(seeds_dir / name, infer_schema=False)
 
 
-def read_reference(seeds_dir: Path = SEEDS_DIR, *, boundary_date: dt.date | None = None) -> Reference:
+FETCHED_POPULATION_GLOB = "population_*.csv"
+
+
+def read_fetched_population(fetched_dir: Path | None) -> pl.DataFrame:
+    """Every `population_<year>.csv` that `costtrends fetch population` landed, as one frame."""
+    schema = {"municipality_code": pl.Utf8, "municipality_name": pl.Utf8, "year": pl.Int32, "population": pl.Int64}
+    paths = sorted(fetched_dir.glob(FETCHED_POPULATION_GLOB)) if fetched_dir is not None else []
+    if not paths:
+        return pl.DataFrame(schema=schema)
+    return pl.concat([pl.read_csv(p, schema=schema) for p in paths])
+
+
+def read_reference(
+    seeds_dir: Path = SEEDS_DIR, *, boundary_date: dt.date | None = None, fetched_dir: Path | None = None
+) -> Reference:
+    """The dimensions from the seeds, plus the years of population fetched into `fetched_dir`, if any."""
     register = _read("municipalities.csv", seeds_dir)
     register = register.with_columns(
         pl.col(c).cast(pl.Int64) for c in register.columns if c.startswith("population_")
     )
+    register = population.extend_register(register, read_fetched_population(fetched_dir))
     municipalities = reference.municipality_dim(register)
     population = reference.population_dim(register)
     shares = _read("merger_shares.csv", seeds_dir).with_columns(pl.col("share").cast(pl.Float64))
