@@ -329,14 +329,19 @@ def fetch_iv3(
             soft_wrap=True,
         )
     for unread in summary.unread_verslagsoorten:
-        console.print(f"[yellow]not landed[/yellow]: verslagsoort {unread} names no period")
+        console.print(f"[yellow]not landed[/yellow]: verslagsoort {unread} names no period", soft_wrap=True)
+    for note in summary.notes:
+        console.print(f"[yellow]not landed[/yellow]: {note}", soft_wrap=True)
 
 
 @fetch_app.command("population")
 def fetch_population(
     year: Annotated[int, typer.Option(help="Population on 1 January of this year")],
 ) -> None:
-    """Add a year's population per municipality (and municipalities that began or ended) to the reference data."""
+    """Add a year's population per municipality, and municipalities that began or ended, to reference data.
+
+    Writes `<COSTTRENDS_REFERENCE_DIR>/population_<year>.csv`; the seeds stay as they are.
+    """
     import polars as pl
 
     from costtrends.fetch import fetch_population as run_fetch

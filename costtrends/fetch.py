@@ -15,13 +15,13 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from costtrends.cbs_odata import ODataClient, odata_string
-from transforms import cbs
+from transforms import cbs, iv3
 from transforms.population import extend_register
-from transforms.quarter import Quarter
 
 POPULATION_COLUMN = "TotaleBevolking_1"
 # More codes than this in one file name would make it unreadable: a digest names them instead.
@@ -67,30 +67,21 @@ class LandedFile:
 
 @dataclass
 class Iv3FetchSummary:
-    """What `fetch iv3` did: the table, each file landed, and the verslagsoorten it could not place."""
+    """What `fetch iv3` did: the table, each file landed, and what it could not land."""
 
     year: int
     table_id: str
     files: list[LandedFile] = field(default_factory=list)
     unread_verslagsoorten: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     rows_read: int = 0
     rows_empty: int = 0
     rows_balance: int = 0
     requests: int = 0
 
 
-def landing_target(verslagsoort: cbs.Verslagsoort) -> tuple[Quarter, str]:
-    """The landing quarter and kind of a verslagsoort's lines."""
-    year = verslagsoort.boekjaar
-    if verslagsoort.periode == 0:
-        return Quarter(year, 1), "begroting"
-    if verslagsoort.periode == 5:
-        return Quarter(year, 4), "realisatie"
-    return Quarter(year, verslagsoort.periode), "realisatie"
-
-
 def iv3_file_name(verslagsoort: cbs.Verslagsoort, codes: list[str] | None) -> str:
-    """`cbs_iv3_2021_begroting.csv`; a fetch of some municipalities names them (or a digest of them)."""
+    """`cbs_iv3_2021_p0_begroting.csv`; a fetch of some municipalities names them (or a digest of them)."""
     stem = f"cbs_iv3_{verslagsoort.slug}"
     if codes:
         if len(codes) <= _MAX_CODES_IN_NAME:
@@ -98,6 +89,85 @@ def iv3_file_name(verslagsoort: cbs.Verslagsoort, codes: list[str] | None) -> st
         else:
             stem += f"_{len(codes)}gemeenten_{hashlib.sha256(','.join(codes).encode()).hexdigest()[:8]}"
     return stem + ".csv"
+
+
+@dataclass
+class _Iv3Table:
+    """One "Gemeenten <year> onbewerkte Iv3-data" table: its id, verslagsoorten and municipality keys."""
+
+    table_id: str
+    verslagsoorten: list[cbs.Verslagsoort]
+    unread: list[str]
+    keys: dict[str, str]
+
+    def find(self, boekjaar: int, periode: int) -> cbs.Verslagsoort | None:
+        return next((v for v in self.verslagsoorten if (v.boekjaar, v.periode) == (boekjaar, periode)), None)
+
+
+class _Iv3Source:
+    """The Iv3 tables of a fetch, each asked for once, and each verslagsoort's lines, fetched once."""
+
+    def __init__(self, client: ODataClient, municipalities: list[str] | None, amount_column: str) -> None:
+        self.client = client
+        self.municipalities = municipalities
+        self.amount_column = amount_column
+        self._catalogue: list[dict[str, Any]] | None = None
+        self._tables: dict[int, _Iv3Table | None] = {}
+        self._lines: dict[tuple[str, str], cbs.Iv3Lines] = {}
+
+    def table(self, year: int, *, required: bool = True) -> _Iv3Table | None:
+        if year not in self._tables:
+            if self._catalogue is None:
+                self._catalogue = self.client.catalogue()
+            try:
+                table_id = cbs.iv3_table_id(self._catalogue, year)
+            except cbs.CbsDataError:
+                if required:
+                    raise
+                self._tables[year] = None
+                return None
+            kinds, unread = cbs.verslagsoorten(self.client.dimension(table_id, "Verslagsoort"))
+            keys = cbs.municipality_keys(self.client.dimension(table_id, "Gemeenten"), self.municipalities)
+            self._tables[year] = _Iv3Table(table_id, kinds, unread, keys)
+        return self._tables[year]
+
+    def lines(self, table: _Iv3Table, verslagsoort: cbs.Verslagsoort) -> cbs.Iv3Lines:
+        cache_key = (table.table_id, verslagsoort.key)
+        if cache_key not in self._lines:
+            conditions = [f"Verslagsoort eq {odata_string(verslagsoort.key)}"]
+            if self.municipalities:
+                keys = [table.keys[code] for code in sorted(table.keys)]
+                conditions.append("(" + " or ".join(f"Gemeenten eq {odata_string(k)}" for k in keys) + ")")
+            pages = [
+                cbs.iv3_records_frame(page, amount_column=self.amount_column)
+                for page in self.client.typed_data(
+                    table.table_id,
+                    filter_=" and ".join(conditions),
+                    select=[*cbs.IV3_COLUMNS, self.amount_column],
+                )
+            ]
+            records = (
+                pl.concat(pages) if pages else cbs.iv3_records_frame([], amount_column=self.amount_column)
+            )
+            self._lines[cache_key] = cbs.iv3_lines(records)
+        return self._lines[cache_key]
+
+    def previous(
+        self, table: _Iv3Table, verslagsoort: cbs.Verslagsoort
+    ) -> tuple[_Iv3Table, cbs.Verslagsoort] | None:
+        """Where the periode a year-to-date verslagsoort builds on is: this table, or its boekjaar's.
+
+        None when it builds on none; `LookupError` (with the periode) when no table has it.
+        """
+        periode = (
+            iv3.previous_periode(verslagsoort.periode) if iv3.is_year_to_date(verslagsoort.periode) else None
+        )
+        if periode is None:
+            return None
+        for candidate in (table, self.table(verslagsoort.boekjaar, required=False)):
+            if candidate is not None and (found := candidate.find(verslagsoort.boekjaar, periode)):
+                return candidate, found
+        raise LookupError(periode)
 
 
 def fetch_iv3(
@@ -110,47 +180,54 @@ def fetch_iv3(
 ) -> Iv3FetchSummary:
     """Land every verslagsoort of the table "Gemeenten <year> onbewerkte Iv3-data", one file each.
 
+    Each verslagsoort lands in the quarter and as the kind `iv3.period_target` gives its
+    boekjaar and periode. Realisaties are year-to-date (`iv3.is_year_to_date`): a file
+    holds what its quarter added, its figures minus those of `iv3.previous_periode`, read
+    from this table or else from its boekjaar's table; without those it is not landed.
     Every file is complete in memory before it is written, so a failure while fetching
     (CBS unreachable, an error page) writes nothing of the verslagsoort it was fetching;
     files written before it stay as they are.
     """
-    table_id = cbs.iv3_table_id(client.catalogue(), year)
-    summary = Iv3FetchSummary(year=year, table_id=table_id)
-    kinds, summary.unread_verslagsoorten = cbs.verslagsoorten(client.dimension(table_id, "Verslagsoort"))
-    if not kinds:
+    source = _Iv3Source(client, municipalities, amount_column)
+    table = source.table(year)
+    assert table is not None  # required=True raises instead
+    summary = Iv3FetchSummary(year=year, table_id=table.table_id, unread_verslagsoorten=table.unread)
+    if not table.verslagsoorten:
         raise cbs.CbsDataError(
-            f"table {table_id}: no Verslagsoort title names a begroting, quarter or jaarrekening "
-            f"({'; '.join(summary.unread_verslagsoorten) or 'the dimension is empty'})"
+            f"table {table.table_id}: no Verslagsoort title names a begroting, quarter or jaarrekening "
+            f"({'; '.join(table.unread) or 'the dimension is empty'})"
         )
-    keys = cbs.municipality_keys(client.dimension(table_id, "Gemeenten"), municipalities)
-    codes = sorted(keys) if municipalities else None
-    for verslagsoort in kinds:
-        conditions = [f"Verslagsoort eq {odata_string(verslagsoort.key)}"]
-        if codes:
-            conditions.append("(" + " or ".join(f"Gemeenten eq {odata_string(keys[c])}" for c in codes) + ")")
-        pages = [
-            cbs.iv3_records_frame(page, amount_column=amount_column)
-            for page in client.typed_data(
-                table_id, filter_=" and ".join(conditions), select=[*cbs.IV3_COLUMNS, amount_column]
+    codes = sorted(table.keys) if municipalities else None
+    for verslagsoort in table.verslagsoorten:
+        current = source.lines(table, verslagsoort)
+        summary.rows_read += current.rows_read
+        summary.rows_empty += current.rows_empty
+        summary.rows_balance += current.rows_balance
+        try:
+            previous = source.previous(table, verslagsoort)
+        except LookupError as missing:
+            summary.notes.append(
+                f"{verslagsoort.key.strip()} {verslagsoort.title!r} not landed: its figures run from "
+                f"1 January and build on periode {missing.args[0]} of {verslagsoort.boekjaar}, "
+                "which no Iv3 table CBS lists holds"
             )
-        ]
-        records = pl.concat(pages) if pages else cbs.iv3_records_frame([], amount_column=amount_column)
-        quarter, kind = landing_target(verslagsoort)
-        landed = cbs.iv3_to_long(records, period=str(quarter), kind=kind)
+            continue
+        lines = current.lines
+        if previous is not None:
+            lines = cbs.quarter_added_lines(lines, source.lines(*previous).lines)
+        quarter, kind = iv3.period_target(verslagsoort.boekjaar, verslagsoort.periode)
+        frame = cbs.long_layout(lines, period=str(quarter), kind=kind, unit=iv3.UNIT)
         path = landing / "budget" / str(quarter) / iv3_file_name(verslagsoort, codes)
-        changed = write_atomic(path, csv_bytes(landed.frame))
+        changed = write_atomic(path, csv_bytes(frame))
         summary.files.append(
             LandedFile(
                 path=path,
-                lines=landed.frame.height,
-                municipalities=landed.frame["municipality"].n_unique(),
+                lines=frame.height,
+                municipalities=frame["municipality"].n_unique(),
                 changed=changed,
                 verslagsoort=f"{verslagsoort.key.strip()} {verslagsoort.title}",
             )
         )
-        summary.rows_read += landed.rows_read
-        summary.rows_empty += landed.rows_empty
-        summary.rows_balance += landed.rows_balance
     summary.requests = client.requests_made
     return summary
 
@@ -175,7 +252,7 @@ def population_file(reference_dir: Path, year: int) -> Path:
 def fetch_population(
     client: ODataClient, year: int, reference_dir: Path, *, table_id: str, register: pl.DataFrame
 ) -> PopulationFetchSummary:
-    """Land the population on 1 January `year` of every municipality as `<reference_dir>/population_<year>.csv`.
+    """Land the population on 1 January `year` per municipality as `<reference_dir>/population_<year>.csv`.
 
     `register` is the seed register (`municipalities.csv`): the summary names the
     municipalities that, by the fetched figures, began or ended (`extend_register`).

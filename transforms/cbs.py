@@ -21,8 +21,6 @@ IV3_TITLE = "Gemeenten {year} onbewerkte Iv3-data"
 # The two amount columns of an Iv3 table; which one is landed: docs/operations.md.
 IV3_AMOUNT_COLUMNS = ("k_1ePlaatsing_1", "k_2ePlaatsing_2")
 IV3_COLUMNS = ("Gemeenten", "TaakveldBalanspost", "Categorie", "Verslagsoort")
-# Columns of a landed Iv3 file: the long budget layout (docs/budget-ingest.md), in thousands.
-LANDED_COLUMNS = ("municipality", "period", "taakveld", "categorie", "kind", "lasten", "baten", "unit")
 MUNICIPALITY_CODE = re.compile(r"^GM\d{4}$")
 
 
@@ -44,7 +42,9 @@ def iv3_table_id(catalogue: list[dict[str, Any]], year: int) -> str:
     matches = [t for t in catalogue if _norm(t.get("Title", "")) == wanted]
     if not matches:
         near = sorted(
-            str(t.get("Title", "")).strip() for t in catalogue if "onbewerkte iv3" in _norm(t.get("Title", ""))
+            str(t.get("Title", "")).strip()
+            for t in catalogue
+            if "onbewerkte iv3" in _norm(t.get("Title", ""))
         )
         hint = f"; Iv3 tables listed: {', '.join(near[:6])}" if near else ""
         raise CbsDataError(f"the CBS catalogue has no table titled {IV3_TITLE.format(year=year)!r}{hint}")
@@ -63,12 +63,15 @@ class Verslagsoort:
 
     @property
     def slug(self) -> str:
+        """`2021_p0_begroting` … `2021_p5_jaarrekening`: file names sort by periode, so in
+        quarter 4 the jaarrekening (periode 5) is the later file and restates periode 4."""
         names = {0: "begroting", 5: "jaarrekening"}
-        return f"{self.boekjaar}_{names.get(self.periode, f'kwartaal{self.periode}')}"
+        return f"{self.boekjaar}_p{self.periode}_{names.get(self.periode, f'kwartaal{self.periode}')}"
 
 
 _QUARTER = re.compile(
-    r"(?:\b([1-4])\s*(?:e|ste|de)?\s*kwartaal\b)|(?:\bkwartaal\s*([1-4])\b)|(?:\b[kq]([1-4])\b)", re.IGNORECASE
+    r"(?:\b([1-4])\s*(?:e|ste|de)?\s*kwartaal\b)|(?:\bkwartaal\s*([1-4])\b)|(?:\b[kq]([1-4])\b)",
+    re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(20\d{2}|19\d{2})\b")
 
@@ -137,96 +140,126 @@ def thousands_text(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text.replace(".", ",")
 
 
-@dataclass(frozen=True)
-class LandedIv3:
-    """The long-layout rows of one verslagsoort, and what of CBS's rows did not become one."""
-
-    frame: pl.DataFrame  # LANDED_COLUMNS, text
-    rows_read: int
-    rows_empty: int  # no amount in the chosen column: nothing reported
-    rows_balance: int  # balance posts and categorie without an L/B side: not budget lines
+def _exact(value: Any) -> str | None:
+    """A JSON number as exact decimal text with `.` (`iv3.LINE_SCHEMA`), through its shortest repr."""
+    if value is None:
+        return None
+    return format(Decimal(repr(value)), "f")
 
 
 def iv3_records_frame(records: list[dict[str, Any]], *, amount_column: str) -> pl.DataFrame:
-    """CBS's TypedDataSet records as a frame: keys trimmed, the chosen amount as an exact decimal text.
+    """CBS's TypedDataSet records as a frame: keys trimmed, the chosen amount as exact decimal text.
 
     Amounts come as JSON numbers in thousands of euros; each is read through its shortest
     decimal text (`repr`), so `0.1` stays 0.1 and not 0.1000000000000000055.
     """
     if amount_column not in IV3_AMOUNT_COLUMNS:
-        raise ValueError(f"amount column must be one of {', '.join(IV3_AMOUNT_COLUMNS)}, not {amount_column!r}")
+        raise ValueError(
+            f"amount column must be one of {', '.join(IV3_AMOUNT_COLUMNS)}, not {amount_column!r}"
+        )
     rows = [
         (
             str(r.get("Gemeenten") or "").strip().upper(),
             str(r.get("TaakveldBalanspost") or "").strip(),
             str(r.get("Categorie") or "").strip(),
-            str(r.get("Verslagsoort") or ""),
-            None if r.get(amount_column) is None else thousands_text(Decimal(repr(r[amount_column]))),
+            _exact(r.get(amount_column)),
         )
         for r in records
     ]
-    return pl.DataFrame(
-        rows,
-        schema={
-            "municipality": pl.Utf8,
-            "taakveld_balanspost": pl.Utf8,
-            "categorie_key": pl.Utf8,
-            "verslagsoort": pl.Utf8,
-            "amount": pl.Utf8,
-        },
-        orient="row",
-    )
+    return pl.DataFrame(rows, schema=RECORD_SCHEMA, orient="row")
 
 
-def iv3_to_long(records: pl.DataFrame, *, period: str, kind: str) -> LandedIv3:
-    """One verslagsoort's Iv3 records → long-layout rows, amounts in thousands of euros.
+RECORD_SCHEMA: dict[str, pl.DataType] = {
+    "municipality": pl.Utf8(),
+    "taakveld_balanspost": pl.Utf8(),
+    "categorie_key": pl.Utf8(),
+    "amount": pl.Utf8(),
+}
 
-    Grain in: municipality × TaakveldBalanspost × Categorie (prefixed `L` lasten, `B` baten).
-    Grain out: municipality × taakveld × categorie, with `lasten` and `baten` side by side
-    (a side CBS has no amount for stays empty: nothing booked). Records without an amount
-    are not lines; balance posts (a TaakveldBalanspost not starting with a digit) and
-    categories without an L/B prefix are not budget lines either. Both are counted, not landed.
-    Rows are sorted, so the same records always give the same rows.
+
+@dataclass(frozen=True)
+class Iv3Lines:
+    """One verslagsoort's lasten and baten lines, and what of CBS's rows did not become one.
+
+    `lines`: `municipality` plus the columns of `iv3.LINE_SCHEMA` (side, taakveld,
+    categorie, amount in thousands with `.`, line), so Iv3 logic written for deliveries
+    (`iv3.quarter_added`) applies unchanged.
+    """
+
+    lines: pl.DataFrame
+    rows_read: int
+    rows_empty: int  # no amount in the chosen column: nothing reported
+    rows_balance: int  # balance posts and categories without an L/B side: not lasten or baten
+
+
+def iv3_lines(records: pl.DataFrame) -> Iv3Lines:
+    """CBS records (`RECORD_SCHEMA`) → lasten and baten lines per municipality.
+
+    Grain in: municipality × TaakveldBalanspost × Categorie (prefixed `L` lasten, `B`
+    baten). Grain out: the same, for records with an amount whose TaakveldBalanspost is a
+    taakveld (starts with a digit) and whose Categorie has an L/B prefix; `categorie`
+    without the prefix. Lines are numbered per municipality in sorted order, so the same
+    records always give the same lines.
     """
     is_taakveld = pl.col("taakveld_balanspost").str.contains(r"^\d")
-    side = pl.col("categorie_key").str.slice(0, 1).str.to_uppercase()
-    has_side = side.is_in(["L", "B"]) & pl.col("categorie_key").str.contains(r"^[LlBb]\d")
+    has_side = pl.col("categorie_key").str.contains(r"^[LlBb]\d")
     filled = records.filter(pl.col("amount").is_not_null())
-    lines = filled.filter(is_taakveld & has_side).with_columns(
-        side.alias("side"), pl.col("categorie_key").str.slice(1).alias("categorie")
+    lines = (
+        filled.filter(is_taakveld & has_side)
+        .select(
+            "municipality",
+            pl.when(pl.col("categorie_key").str.slice(0, 1).str.to_uppercase() == "L")
+            .then(pl.lit("lasten"))
+            .otherwise(pl.lit("baten"))
+            .alias("side"),
+            pl.col("taakveld_balanspost").alias("taakveld"),
+            pl.col("categorie_key").str.slice(1).alias("categorie"),
+            "amount",
+        )
+        .sort("municipality", "side", "taakveld", "categorie")
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("municipality").alias("line"))
     )
-    duplicated = lines.group_by("municipality", "taakveld_balanspost", "categorie", "side").len().filter(
-        pl.col("len") > 1
-    )
-    if duplicated.height:
-        first = duplicated.row(0, named=True)
+    doubled = lines.filter(pl.struct("municipality", "side", "taakveld", "categorie").is_duplicated())
+    if doubled.height:
+        first = doubled.row(0, named=True)
         raise CbsDataError(
-            f"CBS sent {first['len']} amounts for {first['municipality']} taakveld "
-            f"{first['taakveld_balanspost']} categorie {first['side']}{first['categorie']} in one verslagsoort"
+            f"CBS sent more than one amount for {first['municipality']} {first['side']} taakveld "
+            f"{first['taakveld']} categorie {first['categorie']} in one verslagsoort"
         )
-    wide = (
-        lines.group_by("municipality", "taakveld_balanspost", "categorie")
-        .agg(
-            pl.col("amount").filter(pl.col("side") == "L").first().alias("lasten"),
-            pl.col("amount").filter(pl.col("side") == "B").first().alias("baten"),
-        )
-        .sort("municipality", "taakveld_balanspost", "categorie")
+    return Iv3Lines(
+        lines=lines,
+        rows_read=records.height,
+        rows_empty=records.height - filled.height,
+        rows_balance=filled.height - lines.height,
     )
-    frame = wide.select(
+
+
+def long_layout(lines: pl.DataFrame, *, period: str, kind: str, unit: str) -> pl.DataFrame:
+    """Lines per municipality → rows of the long budget layout (docs/budget-ingest.md), sorted.
+
+    Grain out: municipality × taakveld × categorie, `lasten` and `baten` side by side; a
+    side without a line stays empty (nothing booked). Amounts keep their unit (`unit`
+    column) and are written with a decimal comma (`thousands_text`).
+    """
+    as_text = pl.col("amount").map_elements(lambda a: thousands_text(Decimal(a)), return_dtype=pl.Utf8)
+    wide = (
+        lines.with_columns(as_text.alias("amount"))
+        .group_by("municipality", "taakveld", "categorie")
+        .agg(
+            pl.col("amount").filter(pl.col("side") == "lasten").first().alias("lasten"),
+            pl.col("amount").filter(pl.col("side") == "baten").first().alias("baten"),
+        )
+        .sort("municipality", "taakveld", "categorie")
+    )
+    return wide.select(
         "municipality",
         pl.lit(period).alias("period"),
-        pl.col("taakveld_balanspost").alias("taakveld"),
+        "taakveld",
         "categorie",
         pl.lit(kind).alias("kind"),
         pl.col("lasten").fill_null(""),
         pl.col("baten").fill_null(""),
-        pl.lit("x1000").alias("unit"),
-    )
-    return LandedIv3(
-        frame=frame,
-        rows_read=records.height,
-        rows_empty=records.height - filled.height,
-        rows_balance=filled.height - lines.height,
+        pl.lit(unit).alias("unit"),
     )
 
 
@@ -243,7 +276,11 @@ _STATLINE_SUFFIX = re.compile(r"\s+\(gemeente\)$")
 
 
 def population_frame(
-    records: list[dict[str, Any]], regions: list[dict[str, Any]], *, year: int, column: str = "TotaleBevolking_1"
+    records: list[dict[str, Any]],
+    regions: list[dict[str, Any]],
+    *,
+    year: int,
+    column: str = "TotaleBevolking_1",
 ) -> pl.DataFrame:
     """Population on 1 January of `year` per municipality, from StatLine records and their RegioS dimension.
 
@@ -273,7 +310,30 @@ def population_frame(
         },
         orient="row",
     ).sort("municipality_code")
-    doubled = frame.filter(pl.col("municipality_code").is_duplicated())["municipality_code"].unique().to_list()
+    doubled = (
+        frame.filter(pl.col("municipality_code").is_duplicated())["municipality_code"].unique().to_list()
+    )
     if doubled:
         raise CbsDataError(f"CBS sent more than one population of {', '.join(sorted(doubled))} for {year}")
     return frame
+
+
+def quarter_added_lines(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+    """What each municipality's quarter added: its year-to-date lines minus those of the previous periode.
+
+    `iv3.quarter_added` per municipality of `current` (Iv3 realisaties are cumulative over
+    the boekjaar). A municipality without previous lines gets its lines as they are; one
+    that has previous lines but none now did not deliver this periode and gets none.
+    Grain: municipality + `iv3.LINE_SCHEMA`, sorted by municipality.
+    """
+    from transforms import iv3
+
+    columns = list(iv3.LINE_SCHEMA)
+    parts = []
+    for (code,), own in current.sort("municipality").partition_by("municipality", as_dict=True).items():
+        before = previous.filter(pl.col("municipality") == code).select(columns)
+        added = iv3.quarter_added(own.select(columns), before) if before.height else own.select(columns)
+        parts.append(added.select(pl.lit(code).alias("municipality"), *columns))
+    if not parts:
+        return current.clear()
+    return pl.concat(parts).sort("municipality", "line")

@@ -77,7 +77,9 @@ def extend_register(register: pl.DataFrame, fetched: pl.DataFrame) -> pl.DataFra
             & (pl.col("valid_from").is_null() | (pl.col("valid_from") <= start))
             & pl.col(column).is_null()
         )
-        out = out.with_columns(pl.when(ended).then(pl.lit(last_day)).otherwise(pl.col("valid_to")).alias("valid_to"))
+        out = out.with_columns(
+            pl.when(ended).then(pl.lit(last_day)).otherwise(pl.col("valid_to")).alias("valid_to")
+        )
     years = sorted(c for c in out.columns if c.startswith("population_"))
     others = [c for c in out.columns if not c.startswith("population_")]
     return out.select(*others, *years).sort("code")

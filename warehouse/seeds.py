@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transforms import population, reference
+from transforms import reference
+from transforms.population import extend_register
 from warehouse.db import SEEDS_DIR, transaction
 
 
@@ -37,7 +38,12 @@ FETCHED_POPULATION_GLOB = "population_*.csv"
 
 def read_fetched_population(fetched_dir: Path | None) -> pl.DataFrame:
     """Every `population_<year>.csv` that `costtrends fetch population` landed, as one frame."""
-    schema = {"municipality_code": pl.Utf8, "municipality_name": pl.Utf8, "year": pl.Int32, "population": pl.Int64}
+    schema = {
+        "municipality_code": pl.Utf8,
+        "municipality_name": pl.Utf8,
+        "year": pl.Int32,
+        "population": pl.Int64,
+    }
     paths = sorted(fetched_dir.glob(FETCHED_POPULATION_GLOB)) if fetched_dir is not None else []
     if not paths:
         return pl.DataFrame(schema=schema)
@@ -52,7 +58,7 @@ def read_reference(
     register = register.with_columns(
         pl.col(c).cast(pl.Int64) for c in register.columns if c.startswith("population_")
     )
-    register = population.extend_register(register, read_fetched_population(fetched_dir))
+    register = extend_register(register, read_fetched_population(fetched_dir))
     municipalities = reference.municipality_dim(register)
     population = reference.population_dim(register)
     shares = _read("merger_shares.csv", seeds_dir).with_columns(pl.col("share").cast(pl.Float64))
