@@ -49,10 +49,14 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
-def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """A frame as the landing zone's CSV: `;`-separated, UTF-8, `\\n` line ends, quoted only where needed."""
+def csv_bytes(frame: pl.DataFrame, *, separator: str = ";") -> bytes:
+    """A frame as CSV: UTF-8, `\\n` line ends, quoted only where needed, an empty cell for null.
+
+    The landing zone's files use `;` (the Dutch spreadsheet default, and amounts carry a
+    decimal comma); reference files use `,` like the seeds.
+    """
     buffer = io.BytesIO()
-    frame.write_csv(buffer, separator=";", line_terminator="\n")
+    frame.write_csv(buffer, separator=separator, line_terminator="\n")
     return buffer.getvalue()
 
 
@@ -268,7 +272,7 @@ def fetch_population(
     )
     frame = cbs.population_frame(records, regions, year=year, column=POPULATION_COLUMN)
     path = population_file(reference_dir, year)
-    changed = write_atomic(path, csv_bytes(frame))
+    changed = write_atomic(path, csv_bytes(frame, separator=","))
     before = set(register["code"].to_list())
     open_before = set(register.filter(pl.col("valid_to").is_null())["code"].to_list())
     extended = extend_register(register, frame)

@@ -257,8 +257,8 @@ def long_layout(lines: pl.DataFrame, *, period: str, kind: str, unit: str) -> pl
         "taakveld",
         "categorie",
         pl.lit(kind).alias("kind"),
-        pl.col("lasten").fill_null(""),
-        pl.col("baten").fill_null(""),
+        "lasten",
+        "baten",
         pl.lit(unit).alias("unit"),
     )
 
