@@ -131,7 +131,9 @@ class _Iv3Source:
                 self._tables[year] = None
                 return None
             kinds, unread = cbs.verslagsoorten(self.client.dimension(table_id, "Verslagsoort"))
-            keys = cbs.municipality_keys(self.client.dimension(table_id, "Gemeenten"), self.municipalities)
+            keys = cbs.municipality_keys(
+                self.client.dimension(table_id, "Gemeenten"), self.municipalities, strict=required
+            )
             self._tables[year] = _Iv3Table(table_id, kinds, unread, keys)
         return self._tables[year]
 
@@ -140,6 +142,8 @@ class _Iv3Source:
         if cache_key not in self._lines:
             conditions = [f"Verslagsoort eq {odata_string(verslagsoort.key)}"]
             if self.municipalities:
+                if not table.keys:  # none of them is in this table
+                    return cbs.iv3_lines(cbs.iv3_records_frame([], amount_column=self.amount_column))
                 keys = [table.keys[code] for code in sorted(table.keys)]
                 conditions.append("(" + " or ".join(f"Gemeenten eq {odata_string(k)}" for k in keys) + ")")
             pages = [

@@ -112,11 +112,14 @@ def verslagsoorten(dimension: list[dict[str, Any]]) -> tuple[list[Verslagsoort],
     return sorted(read, key=lambda v: (v.boekjaar, v.periode, v.key)), unread
 
 
-def municipality_keys(dimension: list[dict[str, Any]], wanted: list[str] | None = None) -> dict[str, str]:
+def municipality_keys(
+    dimension: list[dict[str, Any]], wanted: list[str] | None = None, *, strict: bool = True
+) -> dict[str, str]:
     """Trimmed municipality code → the key exactly as CBS writes it (`GM0363` → `"GM0363   "`).
 
     Keys that are not municipality codes (`NL01`, provinces) are left out. With `wanted`,
-    only those codes (`GM0363`, `gm0363`), and a code the table does not have is an error.
+    only those codes (`GM0363`, `gm0363`); a code the table does not have is an error,
+    unless not `strict` (a table consulted for an earlier periode need not have them all).
     """
     keys = {str(r["Key"]).strip().upper(): str(r["Key"]) for r in dimension}
     keys = {code: key for code, key in keys.items() if MUNICIPALITY_CODE.match(code)}
@@ -124,9 +127,9 @@ def municipality_keys(dimension: list[dict[str, Any]], wanted: list[str] | None 
         return dict(sorted(keys.items()))
     asked = sorted({w.strip().upper() for w in wanted})
     missing = [code for code in asked if code not in keys]
-    if missing:
+    if missing and strict:
         raise CbsDataError(f"municipality {', '.join(missing)} is not in the table's Gemeenten dimension")
-    return {code: keys[code] for code in asked}
+    return {code: keys[code] for code in asked if code in keys}
 
 
 def thousands_text(value: Decimal) -> str:
