@@ -47,6 +47,7 @@ from expectations.gate import validate_table
 from expectations.quarantine import failed_values, row_reasons
 from expectations.suites import Bounds, budget_suite
 from transforms import budget as budget_tf
+from transforms import iv3
 from transforms import reference as reference_tf
 from transforms.budget_readers import CHUNK_ROWS, BudgetFile, ReadAgain, open_budget_file
 from transforms.quarter import Quarter
@@ -81,6 +82,7 @@ STAGED_COLUMNS = (
     "kind",
     "lasten_eur",
     "baten_eur",
+    *iv3.CHECK_COLUMNS,
 )
 STAGED_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
@@ -96,6 +98,7 @@ STAGED_SCHEMA: dict[str, pl.DataType] = {
     "kind": pl.Utf8(),
     "lasten_eur": pl.Decimal(18, 2),
     "baten_eur": pl.Decimal(18, 2),
+    **{column: pl.Utf8() for column in iv3.CHECK_COLUMNS},
 }
 RAW_SCHEMA: dict[str, pl.DataType] = {
     "quarter": pl.Utf8(),
@@ -447,7 +450,9 @@ def _stage_chunk(
         pl.struct(values).struct.json_encode().alias("row_values"),
         "row_id",
     )
-    _write(staged.select(STAGED_COLUMNS), store.part("staged", index, number))
+    _write(
+        staged.with_columns(iv3.check_columns()).select(STAGED_COLUMNS), store.part("staged", index, number)
+    )
     _write(raw, store.part("raw", index, number))
     if issues.height:
         _write(issues, store.part("issues", index, number))
@@ -520,15 +525,20 @@ def validate(batch: Batch, ref: Reference, *, bounds: Bounds) -> Batch:
     else parse issues, the municipality matcher's explanation instead of GX's bare
     `municipality_known`, and the names of the failed checks.
     """
-    from costtrends.pipeline import WARNING_SCHEMA, _reject_files, _taakvelden_for_year, _warned_rows
+    from costtrends.pipeline import WARNING_SCHEMA, _reject_files, _warned_rows
 
     store = _store(batch)
     codes = reference_tf.valid_codes(ref.municipalities, ref.mergers, batch.quarter)
-    suite = budget_suite(
-        valid_codes=codes,
-        taakvelden=_taakvelden_for_year(ref.taakvelden, batch.quarter.year),
-        categorieen=ref.categorieen["code"].to_list(),
-    )
+    try:
+        year = iv3.year_codes(batch.quarter.year, directory=ref.iv3_dir)
+    except iv3.Iv3Error as exc:
+        # No CBS code lists for the boekjaar: no line of it can be judged, so none loads.
+        _reject_files(batch, [str(exc)])
+        store.rejected = True
+        batch.outcomes, batch.quarantined = [], pl.DataFrame(schema=QUARANTINE_SCHEMA)
+        batch.warnings = pl.DataFrame(schema=WARNING_SCHEMA)
+        return batch
+    suite = budget_suite(valid_codes=codes, codes=year)
     empty_rows = pl.DataFrame(schema={"row_id": pl.Int64, "reasons": pl.List(pl.Utf8)})
     with store.connect(read_only=True) as con:
         staged_rows = int(con.execute("select count(*) from staged").fetchall()[0][0])

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from transforms import iv3
 from transforms.quarter import Quarter, quarter_range
 
 __all__ = ["SCALES", "GenerateSummary", "Scale", "default_seeds_dir", "generate", "write_large_budget_file"]
@@ -180,8 +181,9 @@ class _Municipality:
 @dataclass(frozen=True)
 class _Reference:
     municipalities: tuple[_Municipality, ...]
-    taakvelden: tuple[tuple[str, int, int | None], ...]  # code, first_year, last_year
-    categorieen: tuple[tuple[str, str], ...]  # code, side
+    taakvelden: tuple[str, ...]  # every Iv3 taakveld of any boekjaar (CBS definition files)
+    categorieen: tuple[tuple[str, str], ...]  # code, side: lasten, baten or both
+    iv3_dir: Path  # CBS's definition files: which codes and cells each boekjaar allows
 
 
 def _read_csv_rows(path: Path) -> list[dict[str, str]]:
@@ -212,19 +214,14 @@ def _load_reference(seeds_dir: Path) -> _Reference:
                 population=population,
             )
         )
-    taakvelden = tuple(
-        (
-            row["code"].strip(),
-            int(row["first_year"]) if row["first_year"].strip() else 0,
-            int(row["last_year"]) if row["last_year"].strip() else None,
-        )
-        for row in _read_csv_rows(seeds_dir / "iv3_taakvelden.csv")
-    )
+    iv3_dir = seeds_dir / "iv3" if (seeds_dir / "iv3").is_dir() else iv3.DEFINITIONS_DIR
+    lists = iv3.code_lists(directory=iv3_dir)
+    taakvelden = tuple(iv3.taakveld_dim(lists)["code"].to_list())
+    sides = {"lasten": "lasten", "baten": "baten", "baten|lasten": "both"}
     categorieen = tuple(
-        (row["code"].strip(), row["side"].strip())
-        for row in _read_csv_rows(seeds_dir / "iv3_categorieen.csv")
+        (code, sides[side]) for code, side in iv3.categorie_dim(lists).select("code", "sides").iter_rows()
     )
-    return _Reference(tuple(municipalities), taakvelden, categorieen)
+    return _Reference(tuple(municipalities), taakvelden, categorieen, iv3_dir)
 
 
 # ---------------------------------------------------------------------------
@@ -820,9 +817,7 @@ class _BudgetUniverse:
 
     taakveld: np.ndarray  # index into the taakveld codes, per pair
     categorie: np.ndarray  # index into the categorie codes, per pair
-    allowed: np.ndarray  # bool per pair, regardless of year
-    first_year: np.ndarray  # per pair
-    last_year: np.ndarray  # per pair
+    valid_by_year: dict[int, np.ndarray]  # bool per pair: codes of the boekjaar, no grey cell, not PF009
     mandatory: np.ndarray  # pair indexes that every municipality books (overhead ICT)
     mandatory_rates: tuple[tuple[float, float], ...]  # €/inhabitant range per mandatory pair
     lasten_share: np.ndarray  # per categorie: 1 lasten only, 0 baten only, 0.5 either
@@ -831,14 +826,22 @@ class _BudgetUniverse:
 
     @classmethod
     def build(cls, ref: _Reference) -> _BudgetUniverse:
-        t_codes = tuple(code for code, _, _ in ref.taakvelden)
+        t_codes = ref.taakvelden
         c_codes = tuple(code for code, _ in ref.categorieen)
         t_idx, c_idx = np.divmod(np.arange(len(t_codes) * len(c_codes)), len(c_codes))
         t_arr = np.array(t_codes, dtype=object)[t_idx]
         c_arr = np.array(c_codes, dtype=object)[c_idx]
-        allowed = ((t_arr != "0.10") | (c_arr == "7.1")) & ((c_arr != "5.1") | (t_arr == "0.5"))
-        first = np.array([f for _, f, _ in ref.taakvelden])[t_idx]
-        last = np.array([lst if lst is not None else 9999 for _, _, lst in ref.taakvelden])[t_idx]
+        cells = np.array([iv3.cell_key(t, c) for t, c in zip(t_arr, c_arr, strict=True)], dtype=object)
+        valid_by_year = {}
+        for year in iv3.boekjaren(directory=ref.iv3_dir):
+            codes = iv3.year_codes(year, directory=ref.iv3_dir)
+            # A pair that is grey on either side stays empty on both, so no amount of it is grey.
+            valid_by_year[year] = (
+                np.isin(t_arr, codes.taakvelden)
+                & np.isin(c_arr, codes.categorieen)
+                & ~np.isin(c_arr, codes.pf009)
+                & ~np.isin(cells, [*codes.grey_lasten, *codes.grey_baten])
+            )
         mandatory, rates = [], []
         for taakveld, categorie, low, high in _OVERHEAD_LINES:
             if taakveld in t_codes and categorie in c_codes:
@@ -849,9 +852,7 @@ class _BudgetUniverse:
         return cls(
             taakveld=t_idx,
             categorie=c_idx,
-            allowed=allowed,
-            first_year=first,
-            last_year=last,
+            valid_by_year=valid_by_year,
             mandatory=np.array(mandatory, dtype=np.int64),
             mandatory_rates=tuple(rates),
             lasten_share=lasten_share,
@@ -862,6 +863,14 @@ class _BudgetUniverse:
     @property
     def size(self) -> int:
         return len(self.taakveld)
+
+    def valid_in(self, year: int) -> np.ndarray:
+        """The pairs a line of the boekjaar may book on (a copy)."""
+        if year not in self.valid_by_year:
+            raise ValueError(
+                f"no Iv3 definition file for boekjaar {year}: budget lines of {year} cannot be generated"
+            )
+        return self.valid_by_year[year].copy()
 
 
 @dataclass(frozen=True)
@@ -894,7 +903,7 @@ def _budget_chunks(
 ) -> Iterator[pl.DataFrame]:
     """Budget lines as frames of up to `_BUDGET_CHUNK` municipalities, two bad rows included."""
     rng = _rng(seed, q.index, _STREAM_BUDGET)
-    valid = universe.allowed & (universe.first_year <= q.year) & (universe.last_year >= q.year)
+    valid = universe.valid_in(q.year)
     n_mandatory = min(lines, len(universe.mandatory))
     optional_valid = valid.copy()
     optional_valid[universe.mandatory] = False

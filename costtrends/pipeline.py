@@ -421,8 +421,6 @@ SEED_FILES = (
     "municipalities.csv",
     "mergers.csv",
     "merger_shares.csv",
-    "iv3_taakvelden.csv",
-    "iv3_categorieen.csv",
 )
 
 
@@ -476,8 +474,6 @@ def validate_reference_seeds(
             "mergers.csv": read("mergers.csv").join(
                 shares, on=["old_code", "new_code"], how="left", maintain_order="left"
             ),
-            "iv3_taakvelden.csv": read("iv3_taakvelden.csv"),
-            "iv3_categorieen.csv": read("iv3_categorieen.csv"),
         }
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise SeedsInvalid(f"seed files in {seeds_dir} cannot be read: {exc}") from exc
@@ -543,13 +539,6 @@ def _warned_rows(batch: Batch, good: pl.DataFrame, warnings: pl.DataFrame) -> pl
         .cast(WARNING_SCHEMA)  # type: ignore[arg-type]
         .sort("source_file", "source_row")
     )
-
-
-def _taakvelden_for_year(taakvelden: pl.DataFrame, year: int) -> list[str]:
-    first = pl.col("first_year").cast(pl.Int32, strict=False)
-    last = pl.col("last_year").cast(pl.Int32, strict=False)
-    valid = taakvelden.filter((first.is_null() | (first <= year)) & (last.is_null() | (last >= year)))
-    return valid["code"].to_list()
 
 
 def transform_batch(batch: Batch) -> dict[str, pl.DataFrame]:

@@ -101,7 +101,9 @@ class Iv3Error(ValueError):
 def period_target(boekjaar: int, periode: int) -> tuple[Quarter, str]:
     """The quarter folder a delivery belongs in and the kind its lines get."""
     if periode not in PERIODES:
-        raise Iv3Error(f"periode must be one of 0..5 (CBS: begroting, 4 quarters, jaarrekening), got {periode!r}")
+        raise Iv3Error(
+            f"periode must be one of 0..5 (CBS: begroting, 4 quarters, jaarrekening), got {periode!r}"
+        )
     if periode == BEGROTING_PERIODE:
         return Quarter(boekjaar, 1), "begroting"
     if periode == JAARREKENING_PERIODE:
@@ -365,7 +367,9 @@ def _describe(error: Any, missing: str | None) -> str:
         return f"required key {missing!r} is missing"
     if validator == "additionalProperties":
         known = set(error.schema.get("properties", {}))
-        extra = sorted(k for k in error.instance if k not in known) if isinstance(error.instance, dict) else []
+        extra = (
+            sorted(k for k in error.instance if k not in known) if isinstance(error.instance, dict) else []
+        )
         return f"unknown key(s) {', '.join(map(repr, extra))}"
     if validator == "type":
         return f"must be of type {expected}"
@@ -426,7 +430,13 @@ def delivery_lines(document: Mapping[str, Any]) -> pl.DataFrame:
         for item in document["data"].get(side, []):
             number += 1
             rows.append(
-                (side, str(item["taakveld"]).strip(), str(item["categorie"]).strip(), _amount_text(item["bedrag"]), number)
+                (
+                    side,
+                    str(item["taakveld"]).strip(),
+                    str(item["categorie"]).strip(),
+                    _amount_text(item["bedrag"]),
+                    number,
+                )
             )
     return pl.DataFrame(rows, schema=LINE_SCHEMA, orient="row")
 
@@ -458,7 +468,7 @@ def quarter_added(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame
         "line",
     )
     gone = before.join(current.select(keys).unique(), on=keys, how="anti").sort(keys)
-    last = int(current["line"].max() or 0) if current.height else 0
+    last = int(current["line"].cast(pl.Int64).max() or 0) if current.height else 0  # type: ignore[arg-type]
     withdrawn = gone.select(
         *keys,
         (-pl.col("before")).alias("amount"),
@@ -468,3 +478,65 @@ def quarter_added(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame
     return out.with_columns(
         pl.col("amount").map_elements(lambda d: _amount_text(Decimal(d).normalize()), return_dtype=pl.Utf8)
     ).cast(LINE_SCHEMA)  # type: ignore[arg-type]
+
+
+# --- what the budget checks read -------------------------------------------------------
+
+# Columns `check_columns` adds to staged budget lines; each is NULL where its check does
+# not apply, as Great Expectations' map checks skip NULLs.
+CHECK_COLUMNS: tuple[str, ...] = (
+    "lasten_categorie",
+    "baten_categorie",
+    "lasten_cell",
+    "baten_cell",
+    "realisatie_categorie",
+)
+
+
+def check_columns() -> list[pl.Expr]:
+    """The columns the side, grey-cell and PF009 checks read, from a staged line.
+
+    A line has an amount on a side when that side's amount is not 0: `lasten_categorie`
+    is the categorie of a line with lasten, `lasten_cell` its `cell_key`;
+    `realisatie_categorie` is the categorie of a realisatie line with any amount.
+    """
+    has = {side: pl.col(f"{side}_eur").is_not_null() & (pl.col(f"{side}_eur") != 0) for side in SIDES}
+    return [
+        *(pl.when(has[side]).then(pl.col("categorie")).alias(f"{side}_categorie") for side in SIDES),
+        *(
+            pl.when(has[side])
+            .then(pl.concat_str(pl.col("taakveld"), pl.lit("×"), pl.col("categorie")))
+            .alias(f"{side}_cell")
+            for side in SIDES
+        ),
+        pl.when((pl.col("kind") == "realisatie") & (has["lasten"] | has["baten"]))
+        .then(pl.col("categorie"))
+        .alias("realisatie_categorie"),
+    ]
+
+
+def _code_dim(lists: pl.DataFrame, code_list: str) -> pl.DataFrame:
+    latest = lists["boekjaar"].max()
+    return (
+        lists.filter(pl.col("code_list") == code_list)
+        .sort("boekjaar")
+        .group_by("code", maintain_order=True)
+        .agg(
+            pl.col("name").last(),
+            pl.col("boekjaar").min().alias("first_year"),
+            pl.col("boekjaar").max().alias("last_year"),
+            pl.col("side").unique().sort().str.join("|").alias("sides"),
+        )
+        .with_columns(pl.when(pl.col("last_year") < latest).then(pl.col("last_year")).alias("last_year"))
+        .sort("code")
+    )
+
+
+def taakveld_dim(lists: pl.DataFrame) -> pl.DataFrame:
+    """One row per taakveld of any boekjaar: code, name (latest), first_year, last_year (NULL: valid now)."""
+    return _code_dim(lists, "taakveld").select("code", "name", "first_year", "last_year")
+
+
+def categorie_dim(lists: pl.DataFrame) -> pl.DataFrame:
+    """One row per categorie of any boekjaar: code, name (latest), first/last year, sides (`baten|lasten`)."""
+    return _code_dim(lists, "categorie").select("code", "name", "first_year", "last_year", "sides")

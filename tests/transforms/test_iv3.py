@@ -98,7 +98,9 @@ def test_code_lists_frame_has_one_row_per_year_side_list_code() -> None:
     assert frame.schema == pl.Schema(iv3.CODE_LIST_SCHEMA)
     taakvelden = frame.filter(pl.col("code_list") == "taakveld")
     assert taakvelden.height == 2 * 69
-    assert frame.filter((pl.col("code") == "3.5.2")).select("side", "code_list").rows() == [("baten", "categorie")]
+    assert frame.filter(pl.col("code") == "3.5.2").select("side", "code_list").rows() == [
+        ("baten", "categorie")
+    ]
 
 
 def _line(side: str, taakveld: str, categorie: str, amount: str, line: int) -> tuple[str, str, str, str, int]:
@@ -216,3 +218,24 @@ def test_delivery_lines_numbers_lasten_then_baten_and_keeps_exact_amounts() -> N
         orient="row",
     )
     assert_frame_equal(iv3.delivery_lines(document), expected)
+
+
+def test_every_budget_category_rule_names_official_codes() -> None:
+    rules = pl.read_csv(iv3.DEFINITIONS_DIR.parent / "iv3_budget_categories.csv", infer_schema=False)
+    lists = iv3.code_lists()
+    taakvelden = set(lists.filter(pl.col("code_list") == "taakveld")["code"])
+    categorieen = set(lists.filter(pl.col("code_list") == "categorie")["code"])
+    unknown = [
+        (taakveld, categorie)
+        for taakveld, categorie in rules.select("taakveld", "categorie").iter_rows()
+        if (taakveld != "*" and taakveld not in taakvelden)
+        or (categorie != "*" and categorie not in categorieen)
+    ]
+    assert unknown == []
+    # An exact pair is also a cell some boekjaar allows on lasten (not grey every year).
+    grey = iv3.grey_cells().filter(pl.col("side") == "lasten")
+    years = len(iv3.boekjaren())
+    always_grey = {
+        (t, c) for t, c, n in grey.group_by("taakveld", "categorie").len().iter_rows() if n == years
+    }
+    assert [pair for pair in rules.select("taakveld", "categorie").iter_rows() if pair in always_grey] == []
