@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -272,17 +272,6 @@ fetch_app = typer.Typer(
 app.add_typer(fetch_app, name="fetch")
 
 
-def _cbs_client(settings: Settings, base_url: str) -> Any:
-    from costtrends.cbs_odata import ODataClient
-
-    return ODataClient(
-        base_url,
-        timeout=settings.cbs_timeout_seconds,
-        retries=settings.cbs_retries,
-        backoff=settings.cbs_backoff_seconds,
-    )
-
-
 def _fetching(call: Callable[[], T]) -> T:
     """Run a fetch; CBS unreachable or answering nonsense exits 1 with one line saying so."""
     from costtrends.cbs_odata import CbsError
@@ -303,11 +292,12 @@ def fetch_iv3(
     ] = None,
 ) -> None:
     """Land a year's Iv3 figures of every municipality from CBS, one file per verslagsoort."""
+    from costtrends.fetch import cbs_client
     from costtrends.fetch import fetch_iv3 as run_fetch
     from costtrends.settings import get_settings
 
     settings = get_settings()
-    client = _cbs_client(settings, settings.cbs_dataderden_url)
+    client = cbs_client(settings, settings.cbs_dataderden_url)
     summary = _fetching(
         lambda: run_fetch(
             client,
@@ -344,12 +334,13 @@ def fetch_population(
     """
     import polars as pl
 
+    from costtrends.fetch import cbs_client
     from costtrends.fetch import fetch_population as run_fetch
     from costtrends.settings import get_settings
     from warehouse.db import SEEDS_DIR
 
     settings = get_settings()
-    client = _cbs_client(settings, settings.cbs_statline_url)
+    client = cbs_client(settings, settings.cbs_statline_url)
     register = pl.read_csv(SEEDS_DIR / "municipalities.csv", infer_schema=False)
     summary = _fetching(
         lambda: run_fetch(

@@ -20,12 +20,23 @@ from typing import Any
 import polars as pl
 
 from costtrends.cbs_odata import ODataClient, odata_string
+from costtrends.settings import Settings
 from transforms import cbs, iv3
 from transforms.population import extend_register
 
 POPULATION_COLUMN = "TotaleBevolking_1"
 # More codes than this in one file name would make it unreadable: a digest names them instead.
 _MAX_CODES_IN_NAME = 5
+
+
+def cbs_client(settings: Settings, base_url: str) -> ODataClient:
+    """A client for one of CBS's services, with the timeout and retries of the settings."""
+    return ODataClient(
+        base_url,
+        timeout=settings.cbs_timeout_seconds,
+        retries=settings.cbs_retries,
+        backoff=settings.cbs_backoff_seconds,
+    )
 
 
 def write_atomic(path: Path, data: bytes) -> bool:

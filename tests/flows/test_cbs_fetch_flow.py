@@ -121,3 +121,22 @@ def test_2025_quarters_use_the_2025_population_once_it_is_fetched(
         ("security", D("0.00"), 0.0),
         ("software_licences", D("6000.00"), 24.513),
     ]
+
+
+def test_fetch_cbs_flow_lands_the_year_and_tolerates_a_population_not_yet_published(
+    prefect_harness: None, home: Path, cbs: None
+) -> None:
+    from flows.fetch_cbs import fetch_cbs
+
+    summary = fetch_cbs(2021)
+
+    landing = home / "landing" / "budget"
+    assert sorted(str(p.relative_to(landing)) for p in landing.rglob("*.csv")) == [
+        "2020Q4/cbs_iv3_2020_p5_jaarrekening.csv",
+        "2021Q1/cbs_iv3_2021_p0_begroting.csv",
+        "2021Q1/cbs_iv3_2021_p1_kwartaal1.csv",
+        "2021Q2/cbs_iv3_2021_p2_kwartaal2.csv",
+    ]
+    # The replayed StatLine table has 2024 and 2025 only: 2021's population is not fetched.
+    assert summary.population is None
+    assert not (home / "reference").exists()
