@@ -315,7 +315,8 @@ def fetch_iv3(
     for f in summary.files:
         state = "written" if f.changed else "unchanged"
         console.print(
-            f"{state} {f.path}: {f.lines:,} lines of {f.municipalities} municipalities ({f.verslagsoort})",
+            f"{state} {f.path}: {f.lines:,} lines of {f.municipalities} municipalities "
+            f"({f.verslagsoort}, {f.amount_column})",
             soft_wrap=True,
         )
     for unread in summary.unread_verslagsoorten:

@@ -78,6 +78,7 @@ class LandedFile:
     municipalities: int
     changed: bool
     verslagsoort: str
+    amount_column: str = ""
 
 
 @dataclass
@@ -129,6 +130,7 @@ class _Iv3Source:
         self._catalogue: list[dict[str, Any]] | None = None
         self._tables: dict[int, _Iv3Table | None] = {}
         self._lines: dict[tuple[str, str], cbs.Iv3Lines] = {}
+        self.columns: dict[tuple[str, str], str] = {}  # the amount column each verslagsoort's lines took
 
     def table(self, year: int, *, required: bool = True) -> _Iv3Table | None:
         if year not in self._tables:
@@ -154,21 +156,23 @@ class _Iv3Source:
             conditions = [f"Verslagsoort eq {odata_string(verslagsoort.key)}"]
             if self.municipalities:
                 if not table.keys:  # none of them is in this table
-                    return cbs.iv3_lines(cbs.iv3_records_frame([], amount_column=self.amount_column))
+                    placed, column = cbs.placed_amounts(cbs.iv3_records_frame([]))
+                    self.columns[cache_key] = column
+                    return cbs.iv3_lines(placed)
                 keys = [table.keys[code] for code in sorted(table.keys)]
                 conditions.append("(" + " or ".join(f"Gemeenten eq {odata_string(k)}" for k in keys) + ")")
             pages = [
-                cbs.iv3_records_frame(page, amount_column=self.amount_column)
+                cbs.iv3_records_frame(page)
                 for page in self.client.typed_data(
                     table.table_id,
                     filter_=" and ".join(conditions),
-                    select=[*cbs.IV3_COLUMNS, self.amount_column],
+                    select=[*cbs.IV3_COLUMNS, *cbs.IV3_AMOUNT_COLUMNS],
                 )
             ]
-            records = (
-                pl.concat(pages) if pages else cbs.iv3_records_frame([], amount_column=self.amount_column)
-            )
-            self._lines[cache_key] = cbs.iv3_lines(records)
+            records = pl.concat(pages) if pages else cbs.iv3_records_frame([])
+            placed, column = cbs.placed_amounts(records, amount_column=self.amount_column)
+            self._lines[cache_key] = cbs.iv3_lines(placed)
+            self.columns[cache_key] = column
         return self._lines[cache_key]
 
     def previous(
@@ -195,7 +199,7 @@ def fetch_iv3(
     landing: Path,
     *,
     municipalities: list[str] | None = None,
-    amount_column: str = "k_1ePlaatsing_1",
+    amount_column: str = cbs.LATEST,
 ) -> Iv3FetchSummary:
     """Land every verslagsoort of the table "Gemeenten <year> onbewerkte Iv3-data", one file each.
 
@@ -245,6 +249,7 @@ def fetch_iv3(
                 municipalities=frame["municipality"].n_unique(),
                 changed=changed,
                 verslagsoort=f"{verslagsoort.key.strip()} {verslagsoort.title}",
+                amount_column=source.columns[(table.table_id, verslagsoort.key)],
             )
         )
     summary.requests = client.requests_made

@@ -102,8 +102,10 @@ class Settings(BaseSettings):
     cbs_statline_url: str = "https://opendata.cbs.nl"
     # StatLine's "Regionale kerncijfers Nederland": population on 1 January per municipality.
     cbs_population_table: str = "70072ned"
-    # Which amount of an Iv3 table is landed: docs/operations.md says what the two mean.
-    cbs_iv3_amount_column: Literal["k_1ePlaatsing_1", "k_2ePlaatsing_2"] = "k_1ePlaatsing_1"
+    # Which amount of an Iv3 table lands: CBS places a period's figures twice, as delivered
+    # and then with improved versions (docs/operations.md); `latest` takes the second
+    # placement once CBS has made it. Naming a column pins it.
+    cbs_iv3_amount_column: Literal["latest", "k_1ePlaatsing_1", "k_2ePlaatsing_2"] = "latest"
     # A page of 10,000 rows takes CBS seconds to build, a busy afternoon far longer: a
     # minute per request, then up to four more tries 1, 2, 4 and 8 s apart.
     cbs_timeout_seconds: float = Field(default=60, gt=0)

@@ -44,9 +44,10 @@ KWARTAAL2_2021 = HEADER + (
     "GM0363;2021Q2;0.4;3.2;realisatie;250;;x1000\n"
     "GM1979;2021Q2;0.4;3.8;realisatie;5,5;;x1000\n"
 )
-# Jaarrekening 2020 (in the 2021 table, key 2020X000) minus 3e kwartaal 2020 (2020 table).
+# Jaarrekening 2020 (in the 2021 table, key 2020X000) minus 3e kwartaal 2020 (2020 table),
+# whose second placement CBS has made: GM0003 31 - 20, GM0014 125.5 - 92 (its first was 90).
 JAARREKENING_2020 = HEADER + (
-    "GM0003;2020Q4;0.4;3.2;realisatie;11;;x1000\nGM0014;2020Q4;0.4;3.2;realisatie;35,5;;x1000\n"
+    "GM0003;2020Q4;0.4;3.2;realisatie;11;;x1000\nGM0014;2020Q4;0.4;3.2;realisatie;33,5;;x1000\n"
 )
 FILES = {
     "budget/2020Q4/cbs_iv3_2020_p5_jaarrekening.csv",
@@ -92,6 +93,8 @@ def test_fetch_iv3_lands_one_file_per_verslagsoort_read_from_its_title(
     assert "not landed: verslagsoort 2022X900 'Meerjarenraming 2022' names no period" in output
     # 27 rows in the 2021 table: 2 without an amount, 1 a balance post.
     assert "27 rows read" in output and "2 without an amount" in output and "1 balance rows" in output
+    # No verslagsoort of the 2021 table has a second placement yet: the first lands.
+    assert output.count("k_1ePlaatsing_1)") == 4
 
 
 def test_paging_follows_next_links_of_the_catalogue_and_the_data(dataderden: ReplayServer) -> None:
@@ -108,7 +111,7 @@ def test_paging_follows_next_links_of_the_catalogue_and_the_data(dataderden: Rep
         "ODataFeed/odata/45054NED/TypedDataSet",
         {
             "$filter": "Verslagsoort eq '2021X000'",
-            "$select": "Gemeenten,TaakveldBalanspost,Categorie,Verslagsoort,k_1ePlaatsing_1",
+            "$select": "Gemeenten,TaakveldBalanspost,Categorie,Verslagsoort,k_1ePlaatsing_1,k_2ePlaatsing_2",
         },
     )
     # 13 rows in pages of 5: three requests, the last two through odata.nextLink.

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 IV3_TITLE = "Gemeenten {year} onbewerkte Iv3-data"
-# The two amount columns of an Iv3 table; which one is landed: docs/operations.md.
+# The two amount columns of an Iv3 table, one per placement; which one lands: `placed_amounts`.
 IV3_AMOUNT_COLUMNS = ("k_1ePlaatsing_1", "k_2ePlaatsing_2")
 IV3_COLUMNS = ("Gemeenten", "TaakveldBalanspost", "Categorie", "Verslagsoort")
 MUNICIPALITY_CODE = re.compile(r"^GM\d{4}$")
@@ -150,22 +150,21 @@ def _exact(value: Any) -> str | None:
     return format(Decimal(repr(value)), "f")
 
 
-def iv3_records_frame(records: list[dict[str, Any]], *, amount_column: str) -> pl.DataFrame:
-    """CBS's TypedDataSet records as a frame: keys trimmed, the chosen amount as exact decimal text.
+def iv3_records_frame(records: list[dict[str, Any]]) -> pl.DataFrame:
+    """CBS's TypedDataSet records as a frame: keys trimmed, both amounts as exact decimal text.
 
     Amounts come as JSON numbers in thousands of euros; each is read through its shortest
-    decimal text (`repr`), so `0.1` stays 0.1 and not 0.1000000000000000055.
+    decimal text (`repr`), so `0.1` stays 0.1 and not 0.1000000000000000055. `first` is
+    `k_1ePlaatsing_1`, `second` `k_2ePlaatsing_2`.
     """
-    if amount_column not in IV3_AMOUNT_COLUMNS:
-        raise ValueError(
-            f"amount column must be one of {', '.join(IV3_AMOUNT_COLUMNS)}, not {amount_column!r}"
-        )
+    first, second = IV3_AMOUNT_COLUMNS
     rows = [
         (
             str(r.get("Gemeenten") or "").strip().upper(),
             str(r.get("TaakveldBalanspost") or "").strip(),
             str(r.get("Categorie") or "").strip(),
-            _exact(r.get(amount_column)),
+            _exact(r.get(first)),
+            _exact(r.get(second)),
         )
         for r in records
     ]
@@ -176,8 +175,30 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "municipality": pl.Utf8(),
     "taakveld_balanspost": pl.Utf8(),
     "categorie_key": pl.Utf8(),
-    "amount": pl.Utf8(),
+    "first": pl.Utf8(),
+    "second": pl.Utf8(),
 }
+LATEST = "latest"
+
+
+def placed_amounts(records: pl.DataFrame, *, amount_column: str = LATEST) -> tuple[pl.DataFrame, str]:
+    """The records with the `amount` of one placement, and the CBS column it came from.
+
+    CBS places a period's Iv3 figures twice (docs/operations.md): first as delivered by
+    the deadline (`k_1ePlaatsing_1`), then with the improved versions sent within two
+    months of it (`k_2ePlaatsing_2`, empty until then). `latest` takes the second placement
+    once CBS has made it (any record of the verslagsoort has a second amount; a record
+    without one was then not in the improved figures) and the first until then; naming
+    a column takes that one.
+    """
+    first, second = IV3_AMOUNT_COLUMNS
+    if amount_column == LATEST:
+        amount_column = second if records["second"].is_not_null().any() else first
+    if amount_column not in IV3_AMOUNT_COLUMNS:
+        choices = ", ".join((LATEST, *IV3_AMOUNT_COLUMNS))
+        raise ValueError(f"amount column must be one of {choices}, not {amount_column!r}")
+    source = "first" if amount_column == first else "second"
+    return records.with_columns(pl.col(source).alias("amount")), amount_column
 
 
 @dataclass(frozen=True)
@@ -196,7 +217,7 @@ class Iv3Lines:
 
 
 def iv3_lines(records: pl.DataFrame) -> Iv3Lines:
-    """CBS records (`RECORD_SCHEMA`) → lasten and baten lines per municipality.
+    """CBS records (`RECORD_SCHEMA` plus the `amount` of `placed_amounts`) → lasten and baten lines.
 
     Grain in: municipality × TaakveldBalanspost × Categorie (prefixed `L` lasten, `B`
     baten). Grain out: the same, for records with an amount whose TaakveldBalanspost is a

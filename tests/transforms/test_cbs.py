@@ -129,8 +129,12 @@ RECORDS = [
 ]
 
 
+def _placed(records: list[dict[str, object]], amount_column: str = "latest") -> pl.DataFrame:
+    return cbs.placed_amounts(cbs.iv3_records_frame(records), amount_column=amount_column)[0]
+
+
 def test_iv3_lines_keep_lasten_and_baten_with_amounts_and_count_the_rest() -> None:
-    got = cbs.iv3_lines(cbs.iv3_records_frame(RECORDS, amount_column="k_1ePlaatsing_1"))
+    got = cbs.iv3_lines(_placed(RECORDS, "k_1ePlaatsing_1"))
     expected = pl.DataFrame(
         {
             "municipality": ["GM0014", "GM0014", "GM0014", "GM0363"],
@@ -145,11 +149,25 @@ def test_iv3_lines_keep_lasten_and_baten_with_amounts_and_count_the_rest() -> No
     assert (got.rows_read, got.rows_empty, got.rows_balance) == (6, 1, 1)
 
 
-def test_the_second_amount_column_is_landed_when_asked_for() -> None:
-    got = cbs.iv3_records_frame(RECORDS[:1], amount_column="k_2ePlaatsing_2")
-    assert got["amount"].to_list() == ["241.0"]
-    with pytest.raises(ValueError, match="amount column must be one of"):
-        cbs.iv3_records_frame(RECORDS, amount_column="k_3ePlaatsing_3")
+def test_the_latest_placement_is_the_second_once_cbs_has_made_it() -> None:
+    first_only = [{**r, "k_2ePlaatsing_2": None} for r in RECORDS]
+    placed, column = cbs.placed_amounts(cbs.iv3_records_frame(first_only))
+    assert column == "k_1ePlaatsing_1"
+    assert placed["amount"].to_list() == ["120.5", "10.0", "0.1", None, "12.0", "-3.25"]
+
+    # RECORDS carry a second placement (twice the first): all amounts come from it.
+    placed, column = cbs.placed_amounts(cbs.iv3_records_frame(RECORDS))
+    assert column == "k_2ePlaatsing_2"
+    assert placed["amount"].to_list() == ["241.0", "20.0", "0.2", None, "24.0", "-6.5"]
+
+
+def test_a_named_amount_column_is_landed_whatever_cbs_has_placed() -> None:
+    placed, column = cbs.placed_amounts(cbs.iv3_records_frame(RECORDS), amount_column="k_1ePlaatsing_1")
+    assert (column, placed["amount"].to_list()[0]) == ("k_1ePlaatsing_1", "120.5")
+    with pytest.raises(
+        ValueError, match="amount column must be one of latest, k_1ePlaatsing_1, k_2ePlaatsing_2"
+    ):
+        cbs.placed_amounts(cbs.iv3_records_frame(RECORDS), amount_column="k_3ePlaatsing_3")
 
 
 def test_two_amounts_for_one_cell_are_refused() -> None:
@@ -157,11 +175,11 @@ def test_two_amounts_for_one_cell_are_refused() -> None:
     with pytest.raises(
         cbs.CbsDataError, match="more than one amount for GM0014 lasten taakveld 0.4 categorie 3.2"
     ):
-        cbs.iv3_lines(cbs.iv3_records_frame(records, amount_column="k_1ePlaatsing_1"))
+        cbs.iv3_lines(_placed(records))
 
 
 def test_long_layout_puts_lasten_and_baten_of_a_cell_side_by_side() -> None:
-    lines = cbs.iv3_lines(cbs.iv3_records_frame(RECORDS, amount_column="k_1ePlaatsing_1")).lines
+    lines = cbs.iv3_lines(_placed(RECORDS, "k_1ePlaatsing_1")).lines
     got = cbs.long_layout(lines, period="2021Q1", kind="begroting", unit="x1000")
     expected = pl.DataFrame(
         {
@@ -180,7 +198,7 @@ def test_long_layout_puts_lasten_and_baten_of_a_cell_side_by_side() -> None:
 
 def test_quarter_added_lines_subtract_each_municipalitys_previous_periode() -> None:
     def lines(records: list[dict[str, object]]) -> pl.DataFrame:
-        return cbs.iv3_lines(cbs.iv3_records_frame(records, amount_column="k_1ePlaatsing_1")).lines
+        return cbs.iv3_lines(_placed(records, "k_1ePlaatsing_1")).lines
 
     q1 = lines([_record("GM0014", "0.4", "L3.2", 30.25), _record("GM0363", "0.4", "L3.2", 200.0)])
     q2 = lines([_record("GM0014", "0.4", "L3.2", 61.0), _record("GM1979", "0.4", "L3.8", 9.5)])

@@ -15,8 +15,10 @@ dataderden/ (third-party service):
   2020 onbewerkte Iv3-data" 45050NED, plus tables of other authorities;
 - 45054NED's Verslagsoort: Begroting 2021, 1e and 2e kwartaal 2021, Jaarrekening 2020
   under key 2020X000 (a key that reads like a begroting: the title decides), and
-  "Meerjarenraming 2022", which names no period and is not landed;
-- 45050NED holds 3e kwartaal 2020, on which Jaarrekening 2020 builds (year to date).
+  "Meerjarenraming 2022", which names no period and is not landed; none of these has a
+  second placement yet (`k_2ePlaatsing_2` null);
+- 45050NED holds 3e kwartaal 2020, on which Jaarrekening 2020 builds (year to date), with
+  a second placement in which Groningen improved its figure.
 iv3_json/: the 2021 begroting and 1e kwartaal of every municipality as Iv3 JSON
 deliveries (CBS's JSON Schema 2.1), the same figures as 45054NED.
 statline/: 70072ned with the population on 1 January 2025 of every municipality the
@@ -34,7 +36,7 @@ from urllib.parse import quote, urlencode
 HERE = Path(__file__).resolve().parent
 SEEDS = HERE.parents[2] / "warehouse" / "seeds"
 PAGE = 5
-SELECT = "Gemeenten,TaakveldBalanspost,Categorie,Verslagsoort,k_1ePlaatsing_1"
+SELECT = "Gemeenten,TaakveldBalanspost,Categorie,Verslagsoort,k_1ePlaatsing_1,k_2ePlaatsing_2"
 
 NAMES = {"GM0003": "Appingedam", "GM0014": "Groningen", "GM0363": "Amsterdam", "GM1979": "Eemsdelta"}
 
@@ -73,8 +75,13 @@ Q3_2020 = {
     ("GM0014", "0.4", "L3.2"): 90.0,
 }
 JAARREKENING_2020 = {
-    ("GM0003", "0.4", "L3.2"): 31.0,  # Q4 added 11
-    ("GM0014", "0.4", "L3.2"): 125.5,  # Q4 added 35.5
+    ("GM0003", "0.4", "L3.2"): 31.0,  # Q4 added 31 - 20
+    ("GM0014", "0.4", "L3.2"): 125.5,  # Q4 added 125.5 - 92 (the second placement of 3e kwartaal)
+}
+# CBS's second placement (improved deliveries, k_2ePlaatsing_2), where CBS has made one:
+# only 3e kwartaal 2020, where Groningen improved its figure. Elsewhere the column is null.
+SECOND_PLACEMENT = {
+    "2020X003": {("GM0003", "0.4", "L3.2"): 20.0, ("GM0014", "0.4", "L3.2"): 92.0},
 }
 # Rows that are not lasten or baten lines, and cells without an amount.
 BALANCE = {("GM0014", "A1.1", "L5.1"): 12.0}
@@ -137,6 +144,7 @@ def _iv3_rows(
     if table == T2021 and verslagsoort == "2021X000":
         cells.update(BALANCE)
         cells.update({cell: None for cell in EMPTY})  # type: ignore[dict-item]
+    second = SECOND_PLACEMENT.get(verslagsoort, {})
     rows = []
     for n, ((gm, taakveld, categorie), amount) in enumerate(sorted(cells.items())):
         rows.append(
@@ -147,8 +155,7 @@ def _iv3_rows(
                 "Categorie": categorie.ljust(8),
                 "Verslagsoort": verslagsoort,
                 "k_1ePlaatsing_1": amount,
-                # Asked for only when COSTTRENDS_CBS_IV3_AMOUNT_COLUMN names it (not replayed here).
-                "k_2ePlaatsing_2": None if amount is None else amount + 1,
+                "k_2ePlaatsing_2": second.get((gm, taakveld, categorie)),
             }
         )
     return rows
