@@ -49,9 +49,16 @@ from expectations.suites import Bounds, budget_suite
 from transforms import budget as budget_tf
 from transforms import iv3
 from transforms import reference as reference_tf
-from transforms.budget_readers import CHUNK_ROWS, BudgetFile, ReadAgain, open_budget_file
+from transforms.budget_readers import (
+    BUDGET_SUFFIXES,
+    CHUNK_ROWS,
+    BudgetFile,
+    ReadAgain,
+    open_budget_file,
+    read_iv3_delivery,
+)
 from transforms.quarter import Quarter
-from transforms.readers import READER_ISSUE, SUPPORTED_SUFFIXES, FileRejected, sha256_of
+from transforms.readers import READER_ISSUE, FileRejected, sha256_of
 from transforms.schema import BUDGET_COLUMNS, BUDGET_REQUIRED
 from warehouse.db import sql
 from warehouse.seeds import Reference
@@ -292,9 +299,11 @@ def ingest(
                 raise FileDeferred(growing[path])
             digest = sha256_of(path)
             report.sha256, report.size_bytes = digest, path.stat().st_size
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            if path.suffix.lower() not in BUDGET_SUFFIXES:
                 raise FileRejected(f"{path.name}: unsupported file type {path.suffix!r}")
             file = open_budget_file(path)
+            if file.delivery is not None:
+                _place_delivery(file, landing, quarter)
             report.unknown_columns = file.unknown_columns
             _check_required(file)
             rows, covered = _append_file(store, index, file, quarter, run_id, ref, next_row_id, chunk_rows)
@@ -321,6 +330,47 @@ def ingest(
                 report.rows_superseded = int(lines)
     empty = pl.DataFrame(schema={"row_id": pl.Int64, "source_file": pl.Utf8, "source_row": pl.Int64})
     return Batch("budget", quarter, run_id, reports, empty, empty, store=store)
+
+
+def _place_delivery(file: BudgetFile, landing: Path, quarter: Quarter) -> None:
+    """Check an Iv3 delivery belongs in `quarter`; give it the lines its year-to-date figures add to.
+
+    CBS asks for quarterly realisaties cumulative over the boekjaar: what the quarter
+    added is this delivery minus the one of `iv3.previous_periode` from the same
+    municipality and boekjaar, the latest by name (`natural_key`) in that periode's folder.
+    """
+    delivery = file.delivery
+    assert delivery is not None
+    name = file.path.name
+    if delivery.quarter != quarter:
+        raise FileRejected(
+            f"{name}: periode {delivery.periode} of boekjaar {delivery.boekjaar} ({delivery.kind}) "
+            f"belongs in landing/budget/{delivery.quarter}/, not in {quarter}"
+        )
+    before = iv3.previous_periode(delivery.periode)
+    if before is None:
+        return
+    folder, _ = iv3.period_target(delivery.boekjaar, before)
+    found = None
+    paths = (landing / "budget" / str(folder)).glob("*.json")
+    for path in sorted(paths, key=lambda p: budget_tf.natural_key(p.name)):
+        try:
+            other, lines = read_iv3_delivery(path)
+        except FileRejected:
+            continue  # rejected in its own quarter, with its own message
+        if (other.overheidsnummer, other.boekjaar, other.periode) == (
+            delivery.overheidsnummer,
+            delivery.boekjaar,
+            before,
+        ):
+            found = lines
+    if found is None:
+        raise FileRejected(
+            f"{name}: periode {delivery.periode} figures are year-to-date (CBS); what {quarter} added is "
+            f"this delivery minus the periode {before} delivery of {delivery.overheidsnummer} for "
+            f"{delivery.boekjaar}, which landing/budget/{folder}/ does not hold"
+        )
+    file.previous_lines = found
 
 
 def _check_required(file: BudgetFile) -> None:

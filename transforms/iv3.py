@@ -540,3 +540,46 @@ def taakveld_dim(lists: pl.DataFrame) -> pl.DataFrame:
 def categorie_dim(lists: pl.DataFrame) -> pl.DataFrame:
     """One row per categorie of any boekjaar: code, name (latest), first/last year, sides (`baten|lasten`)."""
     return _code_dim(lists, "categorie").select("code", "name", "first_year", "last_year", "sides")
+
+
+# --- a delivery's metadata -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a delivery's metadata says costtrends needs: who, which period, which kind.
+
+    Grain: one delivery (one JSON file). `contact` and `opmerkingen` are not part of it.
+    """
+
+    overheidsnummer: str  # `0363`: the CBS municipality number
+    boekjaar: int
+    periode: int
+    kind: str  # begroting | realisatie
+    quarter: Quarter  # the landing folder it belongs in
+
+    @property
+    def is_jaarrekening(self) -> bool:
+        return self.periode == JAARREKENING_PERIODE
+
+
+def delivery_of(document: Mapping[str, Any]) -> Delivery:
+    """The metadata of a structurally valid delivery; `Iv3Error` when it is not a municipality's
+    or its status does not go with its periode."""
+    meta = document["metadata"]
+    if meta["overheidslaag"] != "Gemeente":
+        raise Iv3Error(
+            f"overheidslaag is {meta['overheidslaag']!r}: costtrends reads deliveries of a Gemeente"
+        )
+    boekjaar, periode = meta["boekjaar"], meta["periode"]
+    if int(boekjaar) != boekjaar or int(periode) != periode:
+        raise Iv3Error("boekjaar and periode must be whole numbers")
+    boekjaar, periode = int(boekjaar), int(periode)
+    status = str(meta["status"])
+    if status != expected_status(periode):
+        raise Iv3Error(
+            f"status {status!r} does not go with periode {periode} "
+            f"(periode 0 is the Begroting, periodes 1-5 are Realisatie)"
+        )
+    quarter, kind = period_target(boekjaar, periode)
+    return Delivery(str(meta["overheidsnummer"]).strip(), boekjaar, periode, kind, quarter)
