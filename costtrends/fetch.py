@@ -237,7 +237,12 @@ def fetch_iv3(
             continue
         lines = current.lines
         if previous is not None:
-            lines = cbs.quarter_added_lines(lines, source.lines(*previous).lines)
+            lines, missing = cbs.quarter_added_lines(lines, source.lines(*previous).lines)
+            if missing:
+                summary.notes.append(
+                    f"{', '.join(missing)} in {verslagsoort.title!r} not landed: no figures of "
+                    f"{previous[1].title!r} to subtract from theirs, which run from 1 January"
+                )
         quarter, kind = iv3.period_target(verslagsoort.boekjaar, verslagsoort.periode)
         frame = cbs.long_layout(lines, period=str(quarter), kind=kind, unit=iv3.UNIT)
         path = landing / "budget" / str(quarter) / iv3_file_name(verslagsoort, codes)

@@ -342,22 +342,28 @@ def population_frame(
     return frame
 
 
-def quarter_added_lines(current: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+def quarter_added_lines(current: pl.DataFrame, previous: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     """What each municipality's quarter added: its year-to-date lines minus those of the previous periode.
 
     `iv3.quarter_added` per municipality of `current` (Iv3 realisaties are cumulative over
-    the boekjaar). A municipality without previous lines gets its lines as they are; one
-    that has previous lines but none now did not deliver this periode and gets none.
+    the boekjaar). A municipality without previous lines cannot be told apart from one
+    whose figures run from 1 January: its lines are left out and its code returned, as
+    the Iv3 JSON reader rejects a delivery whose previous periode is missing. One with
+    previous lines but none now did not deliver this periode and gets none.
     Grain: municipality + `iv3.LINE_SCHEMA`, sorted by municipality.
     """
     from transforms import iv3
 
     columns = list(iv3.LINE_SCHEMA)
     parts = []
+    missing: list[str] = []
     for (code,), own in current.sort("municipality").partition_by("municipality", as_dict=True).items():
         before = previous.filter(pl.col("municipality") == code).select(columns)
-        added = iv3.quarter_added(own.select(columns), before) if before.height else own.select(columns)
+        if not before.height:
+            missing.append(str(code))
+            continue
+        added = iv3.quarter_added(own.select(columns), before)
         parts.append(added.select(pl.lit(code).alias("municipality"), *columns))
     if not parts:
-        return current.clear()
-    return pl.concat(parts).sort("municipality", "line")
+        return current.clear(), missing
+    return pl.concat(parts).sort("municipality", "line"), missing

@@ -8,6 +8,8 @@ everything else `other`.
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +20,7 @@ from typer.testing import CliRunner
 
 from costtrends import cli
 from tests.cbs_replay import DATA, ReplayServer
+from tests.conftest import using_home
 
 pytestmark = pytest.mark.integration
 
@@ -74,6 +77,32 @@ def test_fetched_iv3_figures_reach_the_budget_mart(prefect_harness: None, home: 
         ("GM1979", "2021Q1", "ict", "begroting", D("15100"), D("0")),
         ("GM1979", "2021Q1", "ict", "realisatie", D("4000"), D("0")),
     ]
+
+
+def test_fetched_figures_give_the_same_budget_mart_as_the_same_figures_as_iv3_json(
+    prefect_harness: None, tmp_path: Path, cbs: None
+) -> None:
+    """The issue's proof: fetch iv3 --year 2021, run 2021Q1 == the 2021 deliveries as Iv3 JSON, run 2021Q1."""
+    from flows.quarterly_refresh import quarterly_refresh
+
+    cbs_url = os.environ["COSTTRENDS_CBS_DATADERDEN_URL"]
+    mart = BUDGET_2021Q1.replace(
+        "lasten_eur, baten_eur", "lasten_eur, baten_eur, qoq_change_pct, yoy_change_pct"
+    )
+    json_home = tmp_path / "json"
+    shutil.copytree(DATA / "iv3_json" / "2021Q1", json_home / "landing" / "budget" / "2021Q1")
+    with using_home(json_home):
+        json_summary = quarterly_refresh("2021Q1")
+    fetched_home = tmp_path / "fetched"
+    with using_home(fetched_home), pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COSTTRENDS_CBS_DATADERDEN_URL", cbs_url)
+        _fetch("iv3", "--year", "2021")
+        fetched_summary = quarterly_refresh("2021Q1")
+
+    assert json_summary.status == fetched_summary.status == "clean"
+    from_json, from_cbs = _rows(json_home, mart), _rows(fetched_home, mart)
+    assert len(from_cbs) == 12
+    assert from_cbs == from_json
 
 
 SURVEY_2025Q1 = (

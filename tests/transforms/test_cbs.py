@@ -202,19 +202,21 @@ def test_quarter_added_lines_subtract_each_municipalitys_previous_periode() -> N
 
     q1 = lines([_record("GM0014", "0.4", "L3.2", 30.25), _record("GM0363", "0.4", "L3.2", 200.0)])
     q2 = lines([_record("GM0014", "0.4", "L3.2", 61.0), _record("GM1979", "0.4", "L3.8", 9.5)])
-    got = cbs.quarter_added_lines(q2, q1)
-    # GM0014 added 61 - 30.25; GM1979 had no Q1 lines: all of it; GM0363 delivered no Q2: no lines.
+    got, missing = cbs.quarter_added_lines(q2, q1)
+    # GM0014 added 61 - 30.25. GM1979 has no Q1 lines: its 9.5 from 1 January is not what
+    # Q2 added, so it is left out and named. GM0363 delivered no Q2: no lines.
     expected = pl.DataFrame(
         {
-            "municipality": ["GM0014", "GM1979"],
-            "side": ["lasten", "lasten"],
-            "taakveld": ["0.4", "0.4"],
-            "categorie": ["3.2", "3.8"],
-            "amount": ["30.75", "9.5"],
-            "line": [1, 1],
+            "municipality": ["GM0014"],
+            "side": ["lasten"],
+            "taakveld": ["0.4"],
+            "categorie": ["3.2"],
+            "amount": ["30.75"],
+            "line": [1],
         }
     )
     assert_frame_equal(got, expected)
+    assert missing == ["GM1979"]
 
 
 def test_period_key_is_the_key_titled_with_the_year() -> None:

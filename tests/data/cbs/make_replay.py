@@ -237,7 +237,7 @@ def iv3_json() -> None:
                 },
                 "contact": {
                     "naam": "Test Contact",
-                    "email": "iv3@gemeente.example",
+                    "email": "iv3@gemeente.test",
                     "telefoon": "0000000000",
                 },
                 "data": {**lines, "balans_lasten": [], "balans_baten": [], "balans_standen": []},
