@@ -310,7 +310,8 @@ def fetch_iv3(
     console.print(
         f"table {summary.table_id} (Gemeenten {year} onbewerkte Iv3-data): {summary.rows_read:,} rows read "
         f"in {summary.requests} requests, {summary.rows_empty:,} without an amount, "
-        f"{summary.rows_balance:,} balance rows not landed"
+        f"{summary.rows_balance:,} balance rows not landed",
+        soft_wrap=True,
     )
     for f in summary.files:
         state = "written" if f.changed else "unchanged"
