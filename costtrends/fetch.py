@@ -228,10 +228,10 @@ def fetch_iv3(
         summary.rows_balance += current.rows_balance
         try:
             previous = source.previous(table, verslagsoort)
-        except LookupError as missing:
+        except LookupError as gap:
             summary.notes.append(
-                f"{verslagsoort.key.strip()} {verslagsoort.title!r} not landed: its figures run from "
-                f"1 January and build on periode {missing.args[0]} of {verslagsoort.boekjaar}, "
+                f"{verslagsoort.key.strip()} {verslagsoort.title!r}: its figures run from "
+                f"1 January and build on periode {gap.args[0]} of {verslagsoort.boekjaar}, "
                 "which no Iv3 table CBS lists holds"
             )
             continue
@@ -240,7 +240,7 @@ def fetch_iv3(
             lines, missing = cbs.quarter_added_lines(lines, source.lines(*previous).lines)
             if missing:
                 summary.notes.append(
-                    f"{', '.join(missing)} in {verslagsoort.title!r} not landed: no figures of "
+                    f"{', '.join(missing)} in {verslagsoort.title!r}: no figures of "
                     f"{previous[1].title!r} to subtract from theirs, which run from 1 January"
                 )
         quarter, kind = iv3.period_target(verslagsoort.boekjaar, verslagsoort.periode)

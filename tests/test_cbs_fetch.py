@@ -293,3 +293,18 @@ def test_fetch_population_of_a_year_statline_lacks_is_a_one_line_error(
 ) -> None:
     code, output = _fetch("population", "--year", "2026")
     assert (code, output) == (1, "failed: the table has no period titled 2026\n")
+
+
+def test_a_quarter_whose_previous_periode_no_table_holds_is_named_not_landed(
+    home: Path, dataderden: ReplayServer
+) -> None:
+    # The 2020 table holds only 3e kwartaal 2020; its figures run from 1 January and the
+    # 2e kwartaal they build on is in no table, so what Q3 added cannot be told.
+    code, output = _fetch("iv3", "--year", "2020")
+
+    assert code == 0, output
+    assert not (home / "landing").exists()
+    assert (
+        "not landed: 2020X003 '3e kwartaal 2020': its figures run from 1 January and "
+        "build on periode 2 of 2020, which no Iv3 table CBS lists holds"
+    ) in output
