@@ -334,16 +334,14 @@ def fetch_population(
 
     Writes `<COSTTRENDS_REFERENCE_DIR>/population_<year>.csv`; the seeds stay as they are.
     """
-    import polars as pl
-
-    from costtrends.fetch import cbs_client
+    from costtrends.fetch import cbs_client, known_register
     from costtrends.fetch import fetch_population as run_fetch
     from costtrends.settings import get_settings
     from warehouse.db import SEEDS_DIR
 
     settings = get_settings()
     client = cbs_client(settings, settings.cbs_statline_url)
-    register = pl.read_csv(SEEDS_DIR / "municipalities.csv", infer_schema=False)
+    register = known_register(SEEDS_DIR, settings.fetched_reference, year)
     summary = _fetching(
         lambda: run_fetch(
             client,

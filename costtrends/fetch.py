@@ -278,13 +278,25 @@ def population_file(reference_dir: Path, year: int) -> Path:
     return reference_dir / f"population_{year}.csv"
 
 
+def known_register(seeds_dir: Path, reference_dir: Path, year: int) -> pl.DataFrame:
+    """The register as a run sees it before `year`: the seeds plus the years fetched before it."""
+    from warehouse.seeds import read_fetched_population
+
+    register = pl.read_csv(seeds_dir / "municipalities.csv", infer_schema=False)
+    register = register.with_columns(
+        pl.col(c).cast(pl.Int64) for c in register.columns if c.startswith("population_")
+    )
+    earlier = read_fetched_population(reference_dir).filter(pl.col("year") < year)
+    return extend_register(register, earlier)
+
+
 def fetch_population(
     client: ODataClient, year: int, reference_dir: Path, *, table_id: str, register: pl.DataFrame
 ) -> PopulationFetchSummary:
     """Land the population on 1 January `year` per municipality as `<reference_dir>/population_<year>.csv`.
 
-    `register` is the seed register (`municipalities.csv`): the summary names the
-    municipalities that, by the fetched figures, began or ended (`extend_register`).
+    `register` is the register as known before `year` (`known_register`): the summary
+    names the municipalities that, by the fetched figures, began or ended (`extend_register`).
     """
     period = cbs.period_key(client.dimension(table_id, "Perioden"), year)
     regions = client.dimension(table_id, "RegioS")

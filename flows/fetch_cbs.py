@@ -17,6 +17,7 @@ from costtrends.fetch import (
     cbs_client,
     fetch_iv3,
     fetch_population,
+    known_register,
 )
 from costtrends.settings import Settings, get_settings
 from transforms.cbs import CbsDataError
@@ -45,9 +46,7 @@ def land_iv3(settings: Settings, year: int, municipalities: list[str] | None) ->
 @task(cache_policy=NO_CACHE)
 def land_population(settings: Settings, year: int) -> PopulationFetchSummary | None:
     """Land the year's population; None (a warning) while StatLine has no figures for the year yet."""
-    import polars as pl
-
-    register = pl.read_csv(SEEDS_DIR / "municipalities.csv", infer_schema=False)
+    register = known_register(SEEDS_DIR, settings.fetched_reference, year)
     logger = get_run_logger()
     try:
         summary = fetch_population(

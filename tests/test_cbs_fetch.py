@@ -308,3 +308,31 @@ def test_a_quarter_whose_previous_periode_no_table_holds_is_named_not_landed(
         "not landed: 2020X003 '3e kwartaal 2020': its figures run from 1 January and "
         "build on periode 2 of 2020, which no Iv3 table CBS lists holds"
     ) in output
+
+
+def test_fetch_population_names_the_municipalities_that_began_or_ended(
+    tmp_path: Path, statline: ReplayServer
+) -> None:
+    import polars as pl
+
+    from costtrends.fetch import fetch_population
+
+    # A register that lacks Groningen (GM0014) and still has Brielle (GM0501, merged into
+    # Voorne aan Zee in 2023) open: by the 2025 figures GM0014 began, GM0501 ended.
+    register = pl.DataFrame(
+        {
+            "code": ["GM0363", "GM0501"],
+            "name": ["Amsterdam", "Brielle"],
+            "province": ["Noord-Holland", "Zuid-Holland"],
+            "valid_from": [None, None],
+            "valid_to": [None, None],
+        },
+        schema_overrides={"valid_from": pl.Utf8, "valid_to": pl.Utf8},
+    )
+    summary = fetch_population(
+        ODataClient(statline.url, retries=0), 2025, tmp_path, table_id="70072ned", register=register
+    )
+
+    assert "GM0014 Groningen" in summary.began and len(summary.began) == 341
+    assert summary.ended == ["GM0501 Brielle"]
+    assert (summary.municipalities, summary.changed) == (342, True)
