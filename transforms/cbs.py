@@ -143,6 +143,21 @@ def thousands_text(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text.replace(".", ",")
 
 
+def thousands_expr(amount: pl.Expr) -> pl.Expr:
+    """`thousands_text` as an expression over exact decimal texts with `.` (`1208.0`, `-0.5`, `70`)."""
+    trimmed = (
+        pl.when(amount.str.contains(".", literal=True))
+        .then(amount.str.strip_chars_end("0").str.strip_chars_end("."))
+        .otherwise(amount)
+    )
+    return (
+        pl.when(trimmed.is_in(["-0", ""]))
+        .then(pl.lit("0"))
+        .otherwise(trimmed)
+        .str.replace(".", ",", literal=True)
+    )
+
+
 def _exact(value: Any) -> str | None:
     """A JSON number as exact decimal text with `.` (`iv3.LINE_SCHEMA`), through its shortest repr."""
     if value is None:
@@ -265,7 +280,7 @@ def long_layout(lines: pl.DataFrame, *, period: str, kind: str, unit: str) -> pl
     side without a line stays empty (nothing booked). Amounts keep their unit (`unit`
     column) and are written with a decimal comma (`thousands_text`).
     """
-    as_text = pl.col("amount").map_elements(lambda a: thousands_text(Decimal(a)), return_dtype=pl.Utf8)
+    as_text = thousands_expr(pl.col("amount"))
     wide = (
         lines.with_columns(as_text.alias("amount"))
         .group_by("municipality", "taakveld", "categorie")

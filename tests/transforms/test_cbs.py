@@ -102,10 +102,20 @@ def test_municipality_keys_keep_cbs_padding_and_leave_out_other_regions() -> Non
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [("1208.0", "1208"), ("1.234", "1,234"), ("-12.5", "-12,5"), ("0.1", "0,1"), ("0", "0"), ("-0.0", "0")],
+    [
+        ("1208.0", "1208"),
+        ("1.234", "1,234"),
+        ("-12.5", "-12,5"),
+        ("0.1", "0,1"),
+        ("0", "0"),
+        ("-0.0", "0"),
+        ("70", "70"),
+        ("100.500", "100,5"),
+    ],
 )
 def test_thousands_are_written_with_a_decimal_comma_and_no_trailing_zeros(value: str, text: str) -> None:
     assert cbs.thousands_text(Decimal(value)) == text
+    assert pl.select(cbs.thousands_expr(pl.lit(value))).item() == text
 
 
 def _record(gm: str, taakveld: str, categorie: str, amount: float | None) -> dict[str, object]:
