@@ -88,7 +88,9 @@ def _read_survey(folder: Path) -> pl.DataFrame:
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +143,9 @@ def test_tiny_scale_row_counts_follow_the_register(tiny) -> None:
     lines = SCALES["tiny"].budget_lines_per_kind
     assert summary.budget_rows == (n_q1 * lines * 2 + 2) + (n_q2 * lines * 2 + 2)
     for q, n in ((Q1, n_q1), (Q2, n_q2)):
-        budget = pl.read_csv(landing / "budget" / str(q) / f"iv3_{q}.csv", separator=";", infer_schema=False)
+        budget = pl.read_csv(
+            landing / "budget" / str(q) / f"iv3_{q}.csv", separator=";", infer_schema=False
+        )
         assert budget.height == n * lines * 2 + 2
         assert len(_read_survey(landing / "survey" / str(q))) == round(n / 2) + 3
 
@@ -167,7 +171,9 @@ def test_each_quarter_has_recognisable_bad_rows(tiny) -> None:
     earlier, later = twice.row(0, named=True), twice.row(1, named=True)
     assert any(earlier[c] is None for c in AMOUNTS)
     assert all(later[c] is not None for c in AMOUNTS)
-    budget = pl.read_csv(landing / "budget/2020Q1/iv3_2020Q1.csv", separator=";", infer_schema=False)
+    budget = pl.read_csv(
+        landing / "budget/2020Q1/iv3_2020Q1.csv", separator=";", infer_schema=False
+    )
     assert budget.filter(pl.col("taakveld") == "9.99").height == 1
     assert budget.filter(pl.col("categorie") == "9.9").height == 1
 
