@@ -919,8 +919,13 @@ def _budget_chunks(
     lines: int,
     *,
     seed: int,
+    clean: frozenset[str] = frozenset(),
 ) -> Iterator[pl.DataFrame]:
-    """Budget lines as frames of up to `_BUDGET_CHUNK` municipalities, two bad rows included."""
+    """Budget lines as frames of up to `_BUDGET_CHUNK` municipalities, two bad rows included.
+
+    The bad rows go with a municipality not in `clean` (those whose lines become Iv3 JSON
+    deliveries, which stay valid).
+    """
     rng = _rng(seed, q.index, _STREAM_BUDGET)
     valid = universe.valid_in(q.year)
     n_mandatory = min(lines, len(universe.mandatory))
@@ -932,6 +937,10 @@ def _budget_chunks(
             f"{int(optional_valid.sum()) + n_mandatory} (taakveld, categorie) pairs"
         )
     bad_after = int(rng.integers(len(existing)))  # the bad rows follow this municipality's rows
+    for _ in range(len(existing)):
+        if existing[bad_after].code not in clean:
+            break
+        bad_after = (bad_after + 1) % len(existing)
     growth = 1.02 ** (q.year - 2019)
     t_series = pl.Series(universe.taakveld_codes, dtype=pl.String)
     c_series = pl.Series(universe.categorie_codes, dtype=pl.String)
@@ -1041,7 +1050,9 @@ def _write_budget_quarter(
     delivered: list[pl.DataFrame] = []
     rows = 0
     with tmp.open("wb") as fh:
-        chunks = _budget_chunks(q, existing, universe, scale.budget_lines_per_kind, seed=seed)
+        chunks = _budget_chunks(
+            q, existing, universe, scale.budget_lines_per_kind, seed=seed, clean=frozenset(json_codes)
+        )
         for number, frame in enumerate(chunks):
             as_json = _in_json(frame, json_codes)
             delivered.append(frame.filter(as_json))
@@ -1072,12 +1083,8 @@ def _json_municipalities(existing: Sequence[_Municipality]) -> set[str]:
 
 
 def _in_json(frame: pl.DataFrame, codes: set[str]) -> pl.Expr:
-    """The generated lines that go into JSON deliveries (the deliberately bad ones stay in the CSV)."""
-    return (
-        pl.col("municipality").is_in(sorted(codes))
-        & (pl.col("taakveld") != _UNKNOWN_TAAKVELD)
-        & (pl.col("categorie") != _UNKNOWN_CATEGORIE)
-    )
+    """The generated lines that go into JSON deliveries (the bad rows are never theirs)."""
+    return pl.col("municipality").is_in(sorted(codes))
 
 
 def _json_lines(
@@ -1086,7 +1093,8 @@ def _json_lines(
     """The lines quarter `q` generates for its JSON municipalities (the same draws as its own files)."""
     existing = [m for m in ref.municipalities if m.exists_in(q)]
     codes = _json_municipalities(existing)
-    chunks = _budget_chunks(q, existing, universe, scale.budget_lines_per_kind, seed=seed)
+    lines = scale.budget_lines_per_kind
+    chunks = _budget_chunks(q, existing, universe, lines, seed=seed, clean=frozenset(codes))
     return pl.concat([frame.filter(_in_json(frame, codes)) for frame in chunks])
 
 

@@ -256,3 +256,11 @@ def test_iv3_json_deliveries_follow_cbs_schema_codes_and_grey_cells_of_their_yea
             grey = codes.grey_lasten if side == "lasten" else codes.grey_baten
             assert iv3.cell_key(taakveld, categorie) not in grey
         assert "contact" in json.loads(path.read_text(encoding="utf-8"))
+    # A municipality delivers either JSON or CSV rows in a quarter, never both (else one restates the other).
+    for folder in sorted((landing / "budget").iterdir()):
+        rows = pl.read_csv(folder / f"iv3_{folder.name}.csv", separator=";", infer_schema=False)
+        # The alternate header writes the number without GM.
+        column = "gemeentecode" if "gemeentecode" in rows.columns else "gemeente"
+        csv_codes = {code if code.startswith("GM") else f"GM{code}" for code in rows[column]}
+        json_codes = {f"GM{p.name.split('_')[1]}" for p in folder.glob("*.json")}
+        assert json_codes and not csv_codes & json_codes
