@@ -483,8 +483,8 @@ def test_structure_faults_reject_the_delivery_with_cbs_codes(
 def test_contact_and_remarks_are_found_nowhere_the_run_wrote(
     prefect_harness: None,
     home: Path,
-    captured_logs: list[str],
-    capfd: pytest.CaptureFixture[str],  # noqa: F811
+    captured_logs: list[str],  # noqa: F811 (the fixture imported above)
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     from flows.quarterly_refresh import quarterly_refresh
 
