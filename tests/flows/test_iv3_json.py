@@ -528,3 +528,29 @@ def test_a_changed_earlier_delivery_makes_the_later_quarters_stale(
     # A quarter without deliveries of its own does not depend on other quarters.
     assert "/" not in incremental.landing_hashes(landing, "budget", Quarter(2021, 1))
     assert incremental.landing_hashes(landing, "budget", Quarter(2021, 3)) == ""
+
+
+def test_a_quarter_of_a_boekjaar_without_definition_file_is_rejected_whole(
+    warehouse: duckdb.DuckDBPyConnection, home: Path
+) -> None:
+    path = home / "landing" / "budget" / "2031Q1" / "iv3.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "gemeentecode;periode;taakveld;categorie;soort;lasten;baten\nGM0014;2031Q1;0.4;3.2;R;10;\n"
+    )
+    batch = refresh(warehouse, home, "2031Q1")
+    assert [(f.status, f.message) for f in batch.files] == [
+        (
+            "rejected",
+            "iv3.csv: rejected whole, 1 rows not loaded: no Iv3 definition file for boekjaar 2031 "
+            f"(iv3_definities_Gemeente_2031.json is not in {iv3_dir()}; boekjaren with one: "
+            "2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026)",
+        )
+    ]
+    assert core_rows(warehouse) == []
+
+
+def iv3_dir() -> Path:
+    from transforms.iv3 import DEFINITIONS_DIR
+
+    return DEFINITIONS_DIR
