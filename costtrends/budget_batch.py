@@ -33,7 +33,7 @@ import shutil
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -329,7 +329,29 @@ def ingest(
             if name == report.file_name:
                 report.rows_superseded = int(lines)
     empty = pl.DataFrame(schema={"row_id": pl.Int64, "source_file": pl.Utf8, "source_row": pl.Int64})
-    return Batch("budget", quarter, run_id, reports, empty, empty, store=store)
+    batch = Batch("budget", quarter, run_id, reports, empty, empty, store=store)
+    batch.other_inputs = year_to_date_inputs(landing, quarter, sha256_of)
+    return batch
+
+
+def year_to_date_inputs(landing: Path, quarter: Quarter, sha: Callable[[Path], str]) -> list[str]:
+    """The Iv3 deliveries of the year's earlier quarters, as `<quarter>/<name>:<sha256>`.
+
+    A year-to-date delivery in `quarter` is stored as what it adds to an earlier one, so a
+    change to any earlier delivery of the year changes this quarter too. Empty when the
+    quarter's folder holds no `*.json` delivery (nothing of it depends on other quarters).
+    """
+    from costtrends.pipeline import landing_files
+
+    if not any(p.suffix.lower() == ".json" for p in landing_files(landing, "budget", quarter)):
+        return []
+    inputs = []
+    for k in range(1, quarter.q):
+        earlier = Quarter(quarter.year, k)
+        for path in landing_files(landing, "budget", earlier):
+            if path.suffix.lower() == ".json":
+                inputs.append(f"{earlier}/{path.name}:{sha(path)}")
+    return inputs
 
 
 def _place_delivery(file: BudgetFile, landing: Path, quarter: Quarter) -> None:

@@ -117,10 +117,13 @@ class Batch:
     warnings: pl.DataFrame = field(default_factory=pl.DataFrame)
     # A budget batch's rows live in a scratch DuckDB file from ingest to load (budget_batch).
     store: BudgetStore | None = None
+    # Files of other quarters the batch read (`<quarter>/<name>:<sha256>`): Iv3 deliveries
+    # its year-to-date deliveries add to (budget_batch.year_to_date_inputs).
+    other_inputs: list[str] = field(default_factory=list)
 
     @property
     def source_hashes(self) -> str:
-        return ",".join(sorted(f"{f.file_name}:{f.sha256}" for f in self.files))
+        return ",".join(sorted([*(f"{f.file_name}:{f.sha256}" for f in self.files), *self.other_inputs]))
 
 
 def landing_files(landing: Path, source: str, quarter: Quarter) -> list[Path]:

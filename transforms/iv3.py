@@ -26,6 +26,12 @@ Stable API (other modules build on it; extend, do not change):
 - `delivery_lines(document) -> DataFrame`: the lasten and baten lines of a delivery.
 - `quarter_added(current, previous) -> DataFrame`: what a quarter added, from two
   year-to-date deliveries' lines.
+- `delivery_of(document) -> Delivery`: overheidsnummer, boekjaar, periode, kind and
+  quarter of a delivery (its status checked against its periode).
+- `CHECK_COLUMNS`, `check_columns()`: the columns the budget suite's side, grey-cell and
+  PF009 checks read, derived from a staged line.
+- `taakveld_dim(code_lists())`, `categorie_dim(code_lists())`: one row per code of any
+  boekjaar (for `core.dim_iv3_*`).
 
 Periods (CBS: a begroting before the year, four quarterly realisaties, a jaarrekening):
 periode 0 is the begroting of the boekjaar and lands in the boekjaar's first quarter as

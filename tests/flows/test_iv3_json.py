@@ -481,7 +481,10 @@ def test_structure_faults_reject_the_delivery_with_cbs_codes(
 
 
 def test_contact_and_remarks_are_found_nowhere_the_run_wrote(
-    prefect_harness: None, home: Path, captured_logs: list[str], capfd: pytest.CaptureFixture[str]  # noqa: F811
+    prefect_harness: None,
+    home: Path,
+    captured_logs: list[str],  # noqa: F811 (the fixture imported above)
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     from flows.quarterly_refresh import quarterly_refresh
 
@@ -504,3 +507,50 @@ def test_contact_and_remarks_are_found_nowhere_the_run_wrote(
     assert leaks(printed.out + printed.err) == []
     # The scanner does see what the deliveries hold.
     assert len(file_leaks(home / "landing")[0]) > 0
+
+
+def test_a_changed_earlier_delivery_makes_the_later_quarters_stale(
+    warehouse: duckdb.DuckDBPyConnection, home: Path
+) -> None:
+    from costtrends import incremental
+
+    landing = home / "landing"
+    land(home, "2021Q1", "iv3_0014_2021_P1.json", delivery("0014", 2021, 1, [("0.4", "3.2", 100)]))
+    land(home, "2021Q2", "iv3_0014_2021_P2.json", delivery("0014", 2021, 2, [("0.4", "3.2", 250)]))
+    refresh(warehouse, home, "2021Q1")
+    q2 = refresh(warehouse, home, "2021Q2")
+    # What the plan compares is what the load recorded, the earlier delivery included.
+    assert incremental.landing_hashes(landing, "budget", Quarter(2021, 2)) == q2.source_hashes
+    assert "2021Q1/iv3_0014_2021_P1.json:" in q2.source_hashes
+    before = q2.source_hashes
+    land(home, "2021Q1", "iv3_0014_2021_P1.json", delivery("0014", 2021, 1, [("0.4", "3.2", 90)]))
+    assert incremental.landing_hashes(landing, "budget", Quarter(2021, 2)) != before
+    # A quarter without deliveries of its own does not depend on other quarters.
+    assert "/" not in incremental.landing_hashes(landing, "budget", Quarter(2021, 1))
+    assert incremental.landing_hashes(landing, "budget", Quarter(2021, 3)) == ""
+
+
+def test_a_quarter_of_a_boekjaar_without_definition_file_is_rejected_whole(
+    warehouse: duckdb.DuckDBPyConnection, home: Path
+) -> None:
+    path = home / "landing" / "budget" / "2031Q1" / "iv3.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "gemeentecode;periode;taakveld;categorie;soort;lasten;baten\nGM0014;2031Q1;0.4;3.2;R;10;\n"
+    )
+    batch = refresh(warehouse, home, "2031Q1")
+    assert [(f.status, f.message) for f in batch.files] == [
+        (
+            "rejected",
+            "iv3.csv: rejected whole, 1 rows not loaded: no Iv3 definition file for boekjaar 2031 "
+            f"(iv3_definities_Gemeente_2031.json is not in {iv3_dir()}; boekjaren with one: "
+            "2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026)",
+        )
+    ]
+    assert core_rows(warehouse) == []
+
+
+def iv3_dir() -> Path:
+    from transforms.iv3 import DEFINITIONS_DIR
+
+    return DEFINITIONS_DIR
