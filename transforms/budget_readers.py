@@ -13,7 +13,11 @@ Layouts (docs/budget-ingest.md has every rule):
 - matrix XLSX, the layout municipalities keep in Excel: one sheet per kind (the sheet's
   name says `begroting` or `realisatie`, and `baten` when it holds baten), taakvelden as
   rows and categorieën as columns; municipality, period and unit in title cells above the
-  matrix (`Gemeente` | `GM0363`), else in the file name (`iv3_GM0363_2021Q1.xlsx`).
+  matrix (`Gemeente` | `GM0363`), else in the file name (`iv3_GM0363_2021Q1.xlsx`);
+- Iv3 JSON (`*.json`), CBS's delivery format: checked against CBS's JSON Schema, one row
+  per `data.lasten` / `data.baten` element, in thousands of euros; a year-to-date
+  delivery yields what its quarter added (`transforms.iv3`). A delivery is read whole
+  (deliveries hold one municipality's lines), then handed out in chunks like the rest.
 
 `source_row` is the row a spreadsheet shows: the CSV record (the first being row 1; a
 quoted line break does not start a new row), the sheet row, or for Parquet the record
