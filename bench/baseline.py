@@ -34,6 +34,10 @@ from pathlib import Path
 import duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from transforms import iv3  # noqa: E402
+
 SQL = Path(__file__).resolve().parent / "sql"
 WAREHOUSE = ROOT / "warehouse"
 SEEDS = WAREHOUSE / "seeds"
@@ -191,13 +195,18 @@ def run(landing: Path, db: Path, quarters: list[str] | None) -> dict[str, object
         "municipalities": "municipalities.csv",
         "mergers": "mergers.csv",
         "shares": "merger_shares.csv",
-        "taakvelden": "iv3_taakvelden.csv",
-        "categorieen": "iv3_categorieen.csv",
         "rules": "iv3_budget_categories.csv",
         "cost_categories": "cost_categories.csv",
     }
+    paths = {k: str(SEEDS / v) for k, v in seeds.items()}
+    # The Iv3 code lists are CBS's definition files: written out as CSV for the bare-DuckDB load.
+    lists = iv3.code_lists()
+    paths["taakvelden"] = str(db.parent / "baseline_iv3_taakvelden.csv")
+    paths["categorieen"] = str(db.parent / "baseline_iv3_categorieen.csv")
+    iv3.taakveld_dim(lists).write_csv(paths["taakvelden"])
+    iv3.categorie_dim(lists).select("code", "name").write_csv(paths["categorieen"])
     for statement in _statements("baseline_reference.sql"):
-        _execute(con, statement, {k: str(SEEDS / v) for k, v in seeds.items()})
+        _execute(con, statement, paths)
     folders = sorted(p.name for p in (landing / "budget").iterdir() if p.is_dir())
     quarters = quarters or folders
     checks: dict[str, int] = {}

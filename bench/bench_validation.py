@@ -52,7 +52,14 @@ select
     case when i % 2 = 0 then 'begroting' else 'realisatie' end as kind,
     case when i % 5000 = 11 then null else ((i * 7919) % 1000000) / 100 end::decimal(18, 2)
         as lasten_eur,
-    (((i * 104729) % 100000) / 100)::decimal(18, 2) as baten_eur
+    (((i * 104729) % 100000) / 100)::decimal(18, 2) as baten_eur,
+    -- what transforms.iv3.check_columns derives for the side, grey-cell and PF009 checks
+    case when lasten_eur <> 0 then categorie end as lasten_categorie,
+    case when baten_eur <> 0 then categorie end as baten_categorie,
+    case when lasten_eur <> 0 then taakveld || '×' || categorie end as lasten_cell,
+    case when baten_eur <> 0 then taakveld || '×' || categorie end as baten_cell,
+    case when kind = 'realisatie' and (lasten_eur <> 0 or baten_eur <> 0) then categorie end
+        as realisatie_categorie
 from range(?) as r(i), (select ? as municipalities, ? as taakvelden, ? as categorieen)
 """
 
@@ -74,8 +81,22 @@ def validate(database: Path) -> tuple[float, str]:
     """Validate the table with the budget suite; seconds and a one-line result."""
     from expectations.gate import validate_table
     from expectations.suites import budget_suite
+    from transforms.iv3 import YearCodes
 
-    suite = budget_suite(valid_codes=MUNICIPALITIES, taakvelden=TAAKVELDEN, categorieen=CATEGORIEEN)
+    # Code sets the size of a real boekjaar's: a few hundred grey cells per side.
+    codes = YearCodes(
+        boekjaar=2021,
+        taakvelden=tuple(TAAKVELDEN),
+        taakvelden_other_years=("6.71a", "6.71b"),
+        categorieen=tuple(CATEGORIEEN),
+        categorieen_other_years=("4.5.1", "4.6.6"),
+        lasten=tuple(CATEGORIEEN[:-2]),
+        baten=tuple(CATEGORIEEN[2:]),
+        grey_lasten=tuple(f"{t}×{c}" for t in TAAKVELDEN[:10] for c in CATEGORIEEN[:40]),
+        grey_baten=tuple(f"{t}×{c}" for t in TAAKVELDEN[10:20] for c in CATEGORIEEN[:40]),
+        pf009=("4.3",),
+    )
+    suite = budget_suite(valid_codes=MUNICIPALITIES, codes=codes)
     started = time.perf_counter()
     result = validate_table(database, "budget", suite)
     seconds = time.perf_counter() - started

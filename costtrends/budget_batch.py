@@ -33,7 +33,7 @@ import shutil
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,10 +47,18 @@ from expectations.gate import validate_table
 from expectations.quarantine import failed_values, row_reasons
 from expectations.suites import Bounds, budget_suite
 from transforms import budget as budget_tf
+from transforms import iv3
 from transforms import reference as reference_tf
-from transforms.budget_readers import CHUNK_ROWS, BudgetFile, ReadAgain, open_budget_file
+from transforms.budget_readers import (
+    BUDGET_SUFFIXES,
+    CHUNK_ROWS,
+    BudgetFile,
+    ReadAgain,
+    open_budget_file,
+    read_iv3_delivery,
+)
 from transforms.quarter import Quarter
-from transforms.readers import READER_ISSUE, SUPPORTED_SUFFIXES, FileRejected, sha256_of
+from transforms.readers import READER_ISSUE, FileRejected, sha256_of
 from transforms.schema import BUDGET_COLUMNS, BUDGET_REQUIRED
 from warehouse.db import sql
 from warehouse.seeds import Reference
@@ -81,6 +89,7 @@ STAGED_COLUMNS = (
     "kind",
     "lasten_eur",
     "baten_eur",
+    *iv3.CHECK_COLUMNS,
 )
 STAGED_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
@@ -96,6 +105,7 @@ STAGED_SCHEMA: dict[str, pl.DataType] = {
     "kind": pl.Utf8(),
     "lasten_eur": pl.Decimal(18, 2),
     "baten_eur": pl.Decimal(18, 2),
+    **{column: pl.Utf8() for column in iv3.CHECK_COLUMNS},
 }
 RAW_SCHEMA: dict[str, pl.DataType] = {
     "quarter": pl.Utf8(),
@@ -289,9 +299,11 @@ def ingest(
                 raise FileDeferred(growing[path])
             digest = sha256_of(path)
             report.sha256, report.size_bytes = digest, path.stat().st_size
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            if path.suffix.lower() not in BUDGET_SUFFIXES:
                 raise FileRejected(f"{path.name}: unsupported file type {path.suffix!r}")
             file = open_budget_file(path)
+            if file.delivery is not None:
+                _place_delivery(file, landing, quarter)
             report.unknown_columns = file.unknown_columns
             _check_required(file)
             rows, covered = _append_file(store, index, file, quarter, run_id, ref, next_row_id, chunk_rows)
@@ -317,7 +329,70 @@ def ingest(
             if name == report.file_name:
                 report.rows_superseded = int(lines)
     empty = pl.DataFrame(schema={"row_id": pl.Int64, "source_file": pl.Utf8, "source_row": pl.Int64})
-    return Batch("budget", quarter, run_id, reports, empty, empty, store=store)
+    batch = Batch("budget", quarter, run_id, reports, empty, empty, store=store)
+    batch.other_inputs = year_to_date_inputs(landing, quarter, sha256_of)
+    return batch
+
+
+def year_to_date_inputs(landing: Path, quarter: Quarter, sha: Callable[[Path], str]) -> list[str]:
+    """The Iv3 deliveries of the year's earlier quarters, as `<quarter>/<name>:<sha256>`.
+
+    A year-to-date delivery in `quarter` is stored as what it adds to an earlier one, so a
+    change to any earlier delivery of the year changes this quarter too. Empty when the
+    quarter's folder holds no `*.json` delivery (nothing of it depends on other quarters).
+    """
+    from costtrends.pipeline import landing_files
+
+    if not any(p.suffix.lower() == ".json" for p in landing_files(landing, "budget", quarter)):
+        return []
+    inputs = []
+    for k in range(1, quarter.q):
+        earlier = Quarter(quarter.year, k)
+        for path in landing_files(landing, "budget", earlier):
+            if path.suffix.lower() == ".json":
+                inputs.append(f"{earlier}/{path.name}:{sha(path)}")
+    return inputs
+
+
+def _place_delivery(file: BudgetFile, landing: Path, quarter: Quarter) -> None:
+    """Check an Iv3 delivery belongs in `quarter`; give it the lines its year-to-date figures add to.
+
+    CBS asks for quarterly realisaties cumulative over the boekjaar: what the quarter
+    added is this delivery minus the one of `iv3.previous_periode` from the same
+    municipality and boekjaar, the latest by name (`natural_key`) in that periode's folder.
+    """
+    delivery = file.delivery
+    assert delivery is not None
+    name = file.path.name
+    if delivery.quarter != quarter:
+        raise FileRejected(
+            f"{name}: periode {delivery.periode} of boekjaar {delivery.boekjaar} ({delivery.kind}) "
+            f"belongs in landing/budget/{delivery.quarter}/, not in {quarter}"
+        )
+    before = iv3.previous_periode(delivery.periode)
+    if before is None:
+        return
+    folder, _ = iv3.period_target(delivery.boekjaar, before)
+    found = None
+    paths = (landing / "budget" / str(folder)).glob("*.json")
+    for path in sorted(paths, key=lambda p: budget_tf.natural_key(p.name)):
+        try:
+            other, lines = read_iv3_delivery(path)
+        except FileRejected:
+            continue  # rejected in its own quarter, with its own message
+        if (other.overheidsnummer, other.boekjaar, other.periode) == (
+            delivery.overheidsnummer,
+            delivery.boekjaar,
+            before,
+        ):
+            found = lines
+    if found is None:
+        raise FileRejected(
+            f"{name}: periode {delivery.periode} figures are year-to-date (CBS); what {quarter} added is "
+            f"this delivery minus the periode {before} delivery of {delivery.overheidsnummer} for "
+            f"{delivery.boekjaar}, which landing/budget/{folder}/ does not hold"
+        )
+    file.previous_lines = found
 
 
 def _check_required(file: BudgetFile) -> None:
@@ -447,7 +522,9 @@ def _stage_chunk(
         pl.struct(values).struct.json_encode().alias("row_values"),
         "row_id",
     )
-    _write(staged.select(STAGED_COLUMNS), store.part("staged", index, number))
+    _write(
+        staged.with_columns(iv3.check_columns()).select(STAGED_COLUMNS), store.part("staged", index, number)
+    )
     _write(raw, store.part("raw", index, number))
     if issues.height:
         _write(issues, store.part("issues", index, number))
@@ -520,15 +597,20 @@ def validate(batch: Batch, ref: Reference, *, bounds: Bounds) -> Batch:
     else parse issues, the municipality matcher's explanation instead of GX's bare
     `municipality_known`, and the names of the failed checks.
     """
-    from costtrends.pipeline import WARNING_SCHEMA, _reject_files, _taakvelden_for_year, _warned_rows
+    from costtrends.pipeline import WARNING_SCHEMA, _reject_files, _warned_rows
 
     store = _store(batch)
     codes = reference_tf.valid_codes(ref.municipalities, ref.mergers, batch.quarter)
-    suite = budget_suite(
-        valid_codes=codes,
-        taakvelden=_taakvelden_for_year(ref.taakvelden, batch.quarter.year),
-        categorieen=ref.categorieen["code"].to_list(),
-    )
+    try:
+        year = iv3.year_codes(batch.quarter.year, directory=ref.iv3_dir)
+    except iv3.Iv3Error as exc:
+        # No CBS code lists for the boekjaar: no line of it can be judged, so none loads.
+        _reject_files(batch, [str(exc)])
+        store.rejected = True
+        batch.outcomes, batch.quarantined = [], pl.DataFrame(schema=QUARANTINE_SCHEMA)
+        batch.warnings = pl.DataFrame(schema=WARNING_SCHEMA)
+        return batch
+    suite = budget_suite(valid_codes=codes, codes=year)
     empty_rows = pl.DataFrame(schema={"row_id": pl.Int64, "reasons": pl.List(pl.Utf8)})
     with store.connect(read_only=True) as con:
         staged_rows = int(con.execute("select count(*) from staged").fetchall()[0][0])

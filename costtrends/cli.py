@@ -265,6 +265,104 @@ def report(
     console.print(f"Report: {path}")
 
 
+fetch_app = typer.Typer(
+    help="Fetch from CBS: Iv3 figures into the landing zone, population into the reference data.",
+    no_args_is_help=True,
+)
+app.add_typer(fetch_app, name="fetch")
+
+
+def _fetching(call: Callable[[], T]) -> T:
+    """Run a fetch; CBS unreachable or answering nonsense exits 1 with one line saying so."""
+    from costtrends.cbs_odata import CbsError
+    from transforms.cbs import CbsDataError
+
+    try:
+        return call()
+    except (CbsError, CbsDataError) as exc:
+        console.print(f"[red]failed[/red]: {exc}", soft_wrap=True)
+        raise typer.Exit(EXIT_FAILED) from exc
+
+
+@fetch_app.command("iv3")
+def fetch_iv3(
+    year: Annotated[int, typer.Option(help="The year of the table 'Gemeenten <year> onbewerkte Iv3-data'")],
+    municipality: Annotated[
+        list[str] | None, typer.Option(help="Only this municipality (GM0363); repeat for more")
+    ] = None,
+) -> None:
+    """Land a year's Iv3 figures of every municipality from CBS, one file per verslagsoort."""
+    from costtrends.fetch import cbs_client
+    from costtrends.fetch import fetch_iv3 as run_fetch
+    from costtrends.settings import get_settings
+
+    settings = get_settings()
+    client = cbs_client(settings, settings.cbs_dataderden_url)
+    summary = _fetching(
+        lambda: run_fetch(
+            client,
+            year,
+            settings.landing,
+            municipalities=municipality or None,
+            amount_column=settings.cbs_iv3_amount_column,
+        )
+    )
+    console.print(
+        f"table {summary.table_id} (Gemeenten {year} onbewerkte Iv3-data): {summary.rows_read:,} rows read "
+        f"in {summary.requests} requests, {summary.rows_empty:,} without an amount, "
+        f"{summary.rows_balance:,} balance rows not landed",
+        soft_wrap=True,
+    )
+    for f in summary.files:
+        state = "written" if f.changed else "unchanged"
+        console.print(
+            f"{state} {f.path}: {f.lines:,} lines of {f.municipalities} municipalities "
+            f"({f.verslagsoort}, {f.amount_column})",
+            soft_wrap=True,
+        )
+    for unread in summary.unread_verslagsoorten:
+        console.print(f"[yellow]not landed[/yellow]: verslagsoort {unread} names no period", soft_wrap=True)
+    for note in summary.notes:
+        console.print(f"[yellow]not landed[/yellow]: {note}", soft_wrap=True)
+
+
+@fetch_app.command("population")
+def fetch_population(
+    year: Annotated[int, typer.Option(help="Population on 1 January of this year")],
+) -> None:
+    """Add a year's population per municipality, and municipalities that began or ended, to reference data.
+
+    Writes `<COSTTRENDS_REFERENCE_DIR>/population_<year>.csv`; the seeds stay as they are.
+    """
+    from costtrends.fetch import cbs_client, known_register
+    from costtrends.fetch import fetch_population as run_fetch
+    from costtrends.settings import get_settings
+    from warehouse.db import SEEDS_DIR
+
+    settings = get_settings()
+    client = cbs_client(settings, settings.cbs_statline_url)
+    register = known_register(SEEDS_DIR, settings.fetched_reference, year)
+    summary = _fetching(
+        lambda: run_fetch(
+            client,
+            year,
+            settings.fetched_reference,
+            table_id=settings.cbs_population_table,
+            register=register,
+        )
+    )
+    state = "written" if summary.changed else "unchanged"
+    console.print(
+        f"{state} {summary.path}: population on 1 January {year} of {summary.municipalities} municipalities "
+        f"({summary.inhabitants:,} inhabitants), table {summary.table_id}, {summary.requests} requests",
+        soft_wrap=True,
+    )
+    for line in summary.began:
+        console.print(f"began {year}-01-01: {line} (province unknown until the seeds name it)")
+    for line in summary.ended:
+        console.print(f"ended by {year - 1}-12-31: {line} (add its successor to warehouse/seeds/mergers.csv)")
+
+
 @contextmanager
 def _reading(settings: Settings, purpose: str) -> Iterator[duckdb.DuckDBPyConnection]:
     """The working warehouse, read-only, between two writes.

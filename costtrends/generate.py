@@ -7,7 +7,13 @@ One call writes, for every quarter in a range,
   main export: one row per responding municipality, plus a few bad rows;
 - ``landing/budget/<Q>/iv3_<Q>.csv``: one row per municipality × taakveld ×
   categorie × kind for every municipality that exists in the quarter, plus a
-  few bad rows.
+  few bad rows;
+- ``landing/budget/<Q>/iv3_<nummer>_<boekjaar>_P<periode>.json``: for every eighth
+  municipality (by CBS number) its lines as CBS Iv3 JSON deliveries instead of CSV
+  rows: in Q1 the begroting (periode 0, the year: four times Q1's budget lines) and the
+  realisatie of Q1, in Q2–Q4 the realisatie year to date (periode 2–4), amounts in
+  thousands of euros, as CBS asks. A periode 2–4 delivery loads only next to the
+  delivery of the periode before it, so generate such years from their first quarter.
 
 The same arguments give byte-identical files. Every random draw comes from a
 generator seeded by ``(seed, quarter, stream)``, so a quarter's files do not
@@ -25,18 +31,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import os
 import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from transforms import iv3
 from transforms.quarter import Quarter, quarter_range
 
 __all__ = ["SCALES", "GenerateSummary", "Scale", "default_seeds_dir", "generate", "write_large_budget_file"]
@@ -48,12 +57,16 @@ class Scale:
 
     name: str
     budget_lines_per_kind: int  # Iv3 lines per municipality per kind per quarter
+    # Part of the municipalities deliver Iv3 JSON files instead of rows in the CSV. A
+    # year-to-date delivery regenerates the year's earlier quarters, so the largest
+    # scale keeps to CSV.
+    iv3_json: bool = True
 
 
 SCALES: dict[str, Scale] = {
     "tiny": Scale("tiny", 5),
     "demo": Scale("demo", 40),
-    "national": Scale("national", 1000),
+    "national": Scale("national", 1000, iv3_json=False),
 }
 
 
@@ -180,8 +193,9 @@ class _Municipality:
 @dataclass(frozen=True)
 class _Reference:
     municipalities: tuple[_Municipality, ...]
-    taakvelden: tuple[tuple[str, int, int | None], ...]  # code, first_year, last_year
-    categorieen: tuple[tuple[str, str], ...]  # code, side
+    taakvelden: tuple[str, ...]  # every Iv3 taakveld of any boekjaar (CBS definition files)
+    categorieen: tuple[tuple[str, str], ...]  # code, side: lasten, baten or both
+    iv3_dir: Path  # CBS's definition files: which codes and cells each boekjaar allows
 
 
 def _read_csv_rows(path: Path) -> list[dict[str, str]]:
@@ -212,19 +226,14 @@ def _load_reference(seeds_dir: Path) -> _Reference:
                 population=population,
             )
         )
-    taakvelden = tuple(
-        (
-            row["code"].strip(),
-            int(row["first_year"]) if row["first_year"].strip() else 0,
-            int(row["last_year"]) if row["last_year"].strip() else None,
-        )
-        for row in _read_csv_rows(seeds_dir / "iv3_taakvelden.csv")
-    )
+    iv3_dir = seeds_dir / "iv3" if (seeds_dir / "iv3").is_dir() else iv3.DEFINITIONS_DIR
+    lists = iv3.code_lists(directory=iv3_dir)
+    taakvelden = tuple(iv3.taakveld_dim(lists)["code"].to_list())
+    sides = {"lasten": "lasten", "baten": "baten", "baten|lasten": "both"}
     categorieen = tuple(
-        (row["code"].strip(), row["side"].strip())
-        for row in _read_csv_rows(seeds_dir / "iv3_categorieen.csv")
+        (code, sides[side]) for code, side in iv3.categorie_dim(lists).select("code", "sides").iter_rows()
     )
-    return _Reference(tuple(municipalities), taakvelden, categorieen)
+    return _Reference(tuple(municipalities), taakvelden, categorieen, iv3_dir)
 
 
 # ---------------------------------------------------------------------------
@@ -808,6 +817,8 @@ _BUDGET_HEADERS_ALT = (
 _KINDS = ("begroting", "realisatie")
 _UNKNOWN_TAAKVELD = "9.99"
 _UNKNOWN_CATEGORIE = "9.9"
+# Every this-many-th municipality (by CBS number) delivers Iv3 JSON instead of CSV rows.
+_JSON_EVERY = 8
 
 
 def _uses_alt_budget_header(q: Quarter) -> bool:
@@ -820,9 +831,10 @@ class _BudgetUniverse:
 
     taakveld: np.ndarray  # index into the taakveld codes, per pair
     categorie: np.ndarray  # index into the categorie codes, per pair
-    allowed: np.ndarray  # bool per pair, regardless of year
-    first_year: np.ndarray  # per pair
-    last_year: np.ndarray  # per pair
+    valid_by_year: dict[int, np.ndarray]  # bool per pair: codes of the boekjaar, no grey cell, not PF009
+    baten_grey_by_year: dict[
+        int, np.ndarray
+    ]  # bool per pair: grey on baten (a mandatory pair books no baten)
     mandatory: np.ndarray  # pair indexes that every municipality books (overhead ICT)
     mandatory_rates: tuple[tuple[float, float], ...]  # €/inhabitant range per mandatory pair
     lasten_share: np.ndarray  # per categorie: 1 lasten only, 0 baten only, 0.5 either
@@ -831,14 +843,23 @@ class _BudgetUniverse:
 
     @classmethod
     def build(cls, ref: _Reference) -> _BudgetUniverse:
-        t_codes = tuple(code for code, _, _ in ref.taakvelden)
+        t_codes = ref.taakvelden
         c_codes = tuple(code for code, _ in ref.categorieen)
         t_idx, c_idx = np.divmod(np.arange(len(t_codes) * len(c_codes)), len(c_codes))
         t_arr = np.array(t_codes, dtype=object)[t_idx]
         c_arr = np.array(c_codes, dtype=object)[c_idx]
-        allowed = ((t_arr != "0.10") | (c_arr == "7.1")) & ((c_arr != "5.1") | (t_arr == "0.5"))
-        first = np.array([f for _, f, _ in ref.taakvelden])[t_idx]
-        last = np.array([lst if lst is not None else 9999 for _, _, lst in ref.taakvelden])[t_idx]
+        cells = np.array([iv3.cell_key(t, c) for t, c in zip(t_arr, c_arr, strict=True)], dtype=object)
+        valid_by_year, baten_grey_by_year = {}, {}
+        for year in iv3.boekjaren(directory=ref.iv3_dir):
+            codes = iv3.year_codes(year, directory=ref.iv3_dir)
+            # A pair that is grey on either side stays empty on both, so no amount of it is grey.
+            valid_by_year[year] = (
+                np.isin(t_arr, codes.taakvelden)
+                & np.isin(c_arr, codes.categorieen)
+                & ~np.isin(c_arr, codes.pf009)
+                & ~np.isin(cells, [*codes.grey_lasten, *codes.grey_baten])
+            )
+            baten_grey_by_year[year] = np.isin(cells, codes.grey_baten)
         mandatory, rates = [], []
         for taakveld, categorie, low, high in _OVERHEAD_LINES:
             if taakveld in t_codes and categorie in c_codes:
@@ -849,9 +870,8 @@ class _BudgetUniverse:
         return cls(
             taakveld=t_idx,
             categorie=c_idx,
-            allowed=allowed,
-            first_year=first,
-            last_year=last,
+            valid_by_year=valid_by_year,
+            baten_grey_by_year=baten_grey_by_year,
             mandatory=np.array(mandatory, dtype=np.int64),
             mandatory_rates=tuple(rates),
             lasten_share=lasten_share,
@@ -862,6 +882,14 @@ class _BudgetUniverse:
     @property
     def size(self) -> int:
         return len(self.taakveld)
+
+    def valid_in(self, year: int) -> np.ndarray:
+        """The pairs a line of the boekjaar may book on (a copy)."""
+        if year not in self.valid_by_year:
+            raise ValueError(
+                f"no Iv3 definition file for boekjaar {year}: budget lines of {year} cannot be generated"
+            )
+        return self.valid_by_year[year].copy()
 
 
 @dataclass(frozen=True)
@@ -891,10 +919,15 @@ def _budget_chunks(
     lines: int,
     *,
     seed: int,
+    clean: frozenset[str] = frozenset(),
 ) -> Iterator[pl.DataFrame]:
-    """Budget lines as frames of up to `_BUDGET_CHUNK` municipalities, two bad rows included."""
+    """Budget lines as frames of up to `_BUDGET_CHUNK` municipalities, two bad rows included.
+
+    The bad rows go with a municipality not in `clean` (those whose lines become Iv3 JSON
+    deliveries, which stay valid).
+    """
     rng = _rng(seed, q.index, _STREAM_BUDGET)
-    valid = universe.allowed & (universe.first_year <= q.year) & (universe.last_year >= q.year)
+    valid = universe.valid_in(q.year)
     n_mandatory = min(lines, len(universe.mandatory))
     optional_valid = valid.copy()
     optional_valid[universe.mandatory] = False
@@ -904,6 +937,10 @@ def _budget_chunks(
             f"{int(optional_valid.sum()) + n_mandatory} (taakveld, categorie) pairs"
         )
     bad_after = int(rng.integers(len(existing)))  # the bad rows follow this municipality's rows
+    for _ in range(len(existing)):
+        if existing[bad_after].code not in clean:
+            break
+        bad_after = (bad_after + 1) % len(existing)
     growth = 1.02 ** (q.year - 2019)
     t_series = pl.Series(universe.taakveld_codes, dtype=pl.String)
     c_series = pl.Series(universe.categorie_codes, dtype=pl.String)
@@ -937,6 +974,7 @@ def _budget_chunks(
         mixed = lasten_share == 0.5
         lasten = np.where(mixed, amounts, amounts * lasten_share)
         baten = np.where(mixed, amounts * baten_part[:, None, :], amounts * (1.0 - lasten_share))
+        baten = np.where(universe.baten_grey_by_year[q.year][pairs], 0.0, baten)
 
         flat_pairs = pairs.reshape(-1)
         frame = pl.DataFrame(
@@ -1008,11 +1046,17 @@ def _write_budget_quarter(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     existing = [m for m in ref.municipalities if m.exists_in(q)]
+    json_codes = _json_municipalities(existing) if scale.iv3_json else set()
+    delivered: list[pl.DataFrame] = []
     rows = 0
     with tmp.open("wb") as fh:
-        chunks = _budget_chunks(q, existing, universe, scale.budget_lines_per_kind, seed=seed)
+        chunks = _budget_chunks(
+            q, existing, universe, scale.budget_lines_per_kind, seed=seed, clean=frozenset(json_codes)
+        )
         for number, frame in enumerate(chunks):
-            _budget_layout(frame, q).write_csv(
+            as_json = _in_json(frame, json_codes)
+            delivered.append(frame.filter(as_json))
+            _budget_layout(frame.filter(~as_json), q).write_csv(
                 fh,
                 include_header=number == 0,
                 separator=";",
@@ -1024,7 +1068,104 @@ def _write_budget_quarter(
             rows += frame.height
     os.replace(tmp, path)
     summary.files.append(path)
+    if json_codes:
+        lines = pl.concat(delivered)
+        earlier = [
+            _json_lines(Quarter(q.year, k), ref, universe, seed=seed, scale=scale) for k in range(1, q.q)
+        ]
+        paths = _write_deliveries(landing, q, lines, earlier)
+        summary.files.extend(paths)
     summary.budget_rows += rows
+
+
+def _json_municipalities(existing: Sequence[_Municipality]) -> set[str]:
+    return {m.code for m in existing if m.number % _JSON_EVERY == 0}
+
+
+def _in_json(frame: pl.DataFrame, codes: set[str]) -> pl.Expr:
+    """The generated lines that go into JSON deliveries (the bad rows are never theirs)."""
+    return pl.col("municipality").is_in(sorted(codes))
+
+
+def _json_lines(
+    q: Quarter, ref: _Reference, universe: _BudgetUniverse, *, seed: int, scale: Scale
+) -> pl.DataFrame:
+    """The lines quarter `q` generates for its JSON municipalities (the same draws as its own files)."""
+    existing = [m for m in ref.municipalities if m.exists_in(q)]
+    codes = _json_municipalities(existing)
+    lines = scale.budget_lines_per_kind
+    chunks = _budget_chunks(q, existing, universe, lines, seed=seed, clean=frozenset(codes))
+    return pl.concat([frame.filter(_in_json(frame, codes)) for frame in chunks])
+
+
+def _thousands(euros: float) -> float:
+    """Euros (two decimals) as thousands of euros, exactly as a decimal (`12345.67` → 12.34567)."""
+    return float(Decimal(f"{euros:.2f}") / 1000)
+
+
+def _write_deliveries(
+    landing: Path, q: Quarter, lines: pl.DataFrame, earlier: list[pl.DataFrame]
+) -> list[Path]:
+    """The quarter's Iv3 JSON deliveries: periode 0 and 1 in Q1, else the realisatie year to date."""
+    keys = ["municipality", "taakveld", "categorie"]
+    realisatie = pl.concat([frame.filter(pl.col("kind") == "realisatie") for frame in (*earlier, lines)])
+    # Year to date: what the year's quarters booked so far, summed in cents.
+    to_date = (
+        realisatie.with_columns((pl.col(c) * 100).round(0).cast(pl.Int64) for c in ("lasten", "baten"))
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col("lasten").sum() / 100, pl.col("baten").sum() / 100)
+        .filter(pl.col("municipality").is_in(lines["municipality"].unique().to_list()))
+    )
+    deliveries = [(q.q, to_date)]
+    if q.q == 1:
+        begroting = lines.filter(pl.col("kind") == "begroting").select(
+            *keys, pl.col("lasten") * 4, pl.col("baten") * 4
+        )
+        deliveries.insert(0, (0, begroting))
+    paths = []
+    for periode, frame in deliveries:
+        for municipality, part in frame.group_by("municipality", maintain_order=True):
+            nummer = str(municipality[0])[2:]
+            path = landing / "budget" / str(q) / f"iv3_{nummer}_{q.year}_P{periode}.json"
+            text = json.dumps(_delivery(nummer, q, periode, part), ensure_ascii=False, indent=1)
+            path.write_text(text + "\n", encoding="utf-8")
+            paths.append(path)
+    return paths
+
+
+def _delivery(nummer: str, q: Quarter, periode: int, part: pl.DataFrame) -> dict[str, Any]:
+    """One delivery as CBS's schema has it; the contact is a department, not a person."""
+    lasten, baten = [], []
+    for taakveld, categorie, amount_l, amount_b in part.select(
+        "taakveld", "categorie", "lasten", "baten"
+    ).iter_rows():
+        if amount_l or not amount_b:
+            lasten.append({"taakveld": taakveld, "categorie": categorie, "bedrag": _thousands(amount_l)})
+        if amount_b:
+            baten.append({"taakveld": taakveld, "categorie": categorie, "bedrag": _thousands(amount_b)})
+    sent = (q.end + dt.timedelta(days=20)) if periode else dt.date(q.year - 1, 11, 10)
+    return {
+        "metadata": {
+            "overheidslaag": "Gemeente",
+            "overheidsnummer": nummer,
+            "overheidsnaam": f"Gemeente {nummer}",
+            "boekjaar": q.year,
+            "periode": periode,
+            "status": "Begroting" if periode == 0 else "Realisatie",
+            "datum": f"{sent.isoformat()}T09:00:00+01:00",
+            "details_openbaar": False,
+            "financieel_pakket": "costtrends generate",
+            "export_software": "costtrends generate",
+        },
+        "contact": {"naam": "Afdeling Financien", "email": "iv3@financien.test", "telefoon": "0000000000"},
+        "data": {
+            "lasten": lasten,
+            "baten": baten,
+            "balans_lasten": [],
+            "balans_baten": [],
+            "balans_standen": [],
+        },
+    }
 
 
 def write_large_budget_file(

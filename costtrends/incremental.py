@@ -44,6 +44,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from costtrends.budget_batch import year_to_date_inputs
 from costtrends.pipeline import SOURCES, code_version, landing_files
 from transforms.quarter import Quarter
 from transforms.readers import sha256_of
@@ -165,7 +166,9 @@ def landing_hashes(landing: Path, source: str, quarter: Quarter, hashes: FileHas
     """
     files = landing_files(landing, source, quarter)
     sha = hashes.sha256 if hashes is not None else sha256_of
-    return ",".join(sorted(f"{p.name}:{sha(p)}" for p in files))
+    # A year-to-date Iv3 delivery is read against the year's earlier deliveries: they count too.
+    others = year_to_date_inputs(landing, quarter, sha) if source == "budget" else []
+    return ",".join(sorted([*(f"{p.name}:{sha(p)}" for p in files), *others]))
 
 
 def landing_signature(landing: Path, source: str, quarter: Quarter) -> Signature:

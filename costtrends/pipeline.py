@@ -127,10 +127,13 @@ class Batch:
     warnings: pl.DataFrame = field(default_factory=pl.DataFrame)
     # A budget batch's rows live in a scratch DuckDB file from ingest to load (budget_batch).
     store: BudgetStore | None = None
+    # Files of other quarters the batch read (`<quarter>/<name>:<sha256>`): Iv3 deliveries
+    # its year-to-date deliveries add to (budget_batch.year_to_date_inputs).
+    other_inputs: list[str] = field(default_factory=list)
 
     @property
     def source_hashes(self) -> str:
-        return ",".join(sorted(f"{f.file_name}:{f.sha256}" for f in self.files))
+        return ",".join(sorted([*(f"{f.file_name}:{f.sha256}" for f in self.files), *self.other_inputs]))
 
 
 def landing_files(landing: Path, source: str, quarter: Quarter) -> list[Path]:
@@ -431,8 +434,6 @@ SEED_FILES = (
     "municipalities.csv",
     "mergers.csv",
     "merger_shares.csv",
-    "iv3_taakvelden.csv",
-    "iv3_categorieen.csv",
 )
 
 
@@ -486,8 +487,6 @@ def validate_reference_seeds(
             "mergers.csv": read("mergers.csv").join(
                 shares, on=["old_code", "new_code"], how="left", maintain_order="left"
             ),
-            "iv3_taakvelden.csv": read("iv3_taakvelden.csv"),
-            "iv3_categorieen.csv": read("iv3_categorieen.csv"),
         }
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise SeedsInvalid(f"seed files in {seeds_dir} cannot be read: {exc}") from exc
@@ -553,13 +552,6 @@ def _warned_rows(batch: Batch, good: pl.DataFrame, warnings: pl.DataFrame) -> pl
         .cast(WARNING_SCHEMA)  # type: ignore[arg-type]
         .sort("source_file", "source_row")
     )
-
-
-def _taakvelden_for_year(taakvelden: pl.DataFrame, year: int) -> list[str]:
-    first = pl.col("first_year").cast(pl.Int32, strict=False)
-    last = pl.col("last_year").cast(pl.Int32, strict=False)
-    valid = taakvelden.filter((first.is_null() | (first <= year)) & (last.is_null() | (last >= year)))
-    return valid["code"].to_list()
 
 
 def transform_batch(batch: Batch) -> dict[str, pl.DataFrame]:

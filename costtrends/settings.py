@@ -7,6 +7,7 @@ Every path lives under `COSTTRENDS_HOME` unless its own variable moves it:
     COSTTRENDS_WAREHOUSE_PATH  $HOME/warehouse/costtrends.duckdb
     COSTTRENDS_PUBLISHED_DIR   $HOME/published
     COSTTRENDS_DOCS_DIR        $HOME/docs
+    COSTTRENDS_REFERENCE_DIR   $HOME/reference (reference data `costtrends fetch` brought)
     COSTTRENDS_CONFIG          $HOME/costtrends.toml (optional; same keys, lower case)
 """
 
@@ -95,6 +96,23 @@ class Settings(BaseSettings):
     # ingest waits until it is this old and reads it only if its size and mtime held still;
     # otherwise it is deferred to a retry or the next run (docs/operations.md). 0 turns it off.
     landing_settle_seconds: float = Field(default=1.0, ge=0)
+    # `costtrends fetch` (docs/operations.md): CBS's third-party OData service (Iv3 tables)
+    # and StatLine (population), each overridable to point at a mirror or a test server.
+    cbs_dataderden_url: str = "https://dataderden.cbs.nl"
+    cbs_statline_url: str = "https://opendata.cbs.nl"
+    # StatLine's "Regionale kerncijfers Nederland": population on 1 January per municipality.
+    cbs_population_table: str = "70072ned"
+    # Which amount of an Iv3 table lands: CBS places a period's figures twice, as delivered
+    # and then with improved versions (docs/operations.md); `latest` takes the second
+    # placement once CBS has made it. Naming a column pins it.
+    cbs_iv3_amount_column: Literal["latest", "k_1ePlaatsing_1", "k_2ePlaatsing_2"] = "latest"
+    # A page of 10,000 rows takes CBS seconds to build, a busy afternoon far longer: a
+    # minute per request, then up to four more tries 1, 2, 4 and 8 s apart.
+    cbs_timeout_seconds: float = Field(default=60, gt=0)
+    cbs_retries: int = Field(default=4, ge=0)
+    cbs_backoff_seconds: float = Field(default=1.0, ge=0)
+    # Where fetched reference data lands (population_<year>.csv); the seeds stay the default.
+    reference_dir: Path | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -122,6 +140,10 @@ class Settings(BaseSettings):
     @cached_property
     def docs(self) -> Path:
         return self.docs_dir or self.home / "docs"
+
+    @cached_property
+    def fetched_reference(self) -> Path:
+        return self.reference_dir or self.home / "reference"
 
     @property
     def snapshot(self) -> Path:

@@ -37,8 +37,10 @@ from great_expectations.expectations.expectation import (
     MulticolumnMapExpectation,
 )
 
-from expectations.code_sets import ExpectColumnValuesToBeInCodeSet
+from expectations.code_sets import ExpectColumnValuesToBeInCodeSet, ExpectColumnValuesToNotBeInCodeSet
 from expectations.patterns import ExpectColumnValuesToFullyMatchRegex
+from transforms.iv3 import CHECK_COLUMNS as IV3_CHECK_COLUMNS
+from transforms.iv3 import SIDES, YearCodes
 from transforms.schema import AMOUNT_COLUMNS, BUDGET_KINDS, PERCENT_COLUMNS
 
 Severity = Literal["error", "warning"]
@@ -139,6 +141,7 @@ BUDGET_COLUMNS: tuple[str, ...] = (
     "period_quarter",
     *BUDGET_KEY_COLUMNS,
     *BUDGET_AMOUNT_COLUMNS,
+    *IV3_CHECK_COLUMNS,
 )
 
 
@@ -275,20 +278,15 @@ def survey_responses_suite() -> Suite:
     )
 
 
-def budget_suite(
-    *,
-    valid_codes: Sequence[str],
-    taakvelden: Sequence[str],
-    categorieen: Sequence[str],
-) -> Suite:
-    """Checks for the staged budget table.
+def budget_suite(*, valid_codes: Sequence[str], codes: YearCodes) -> Suite:
+    """Checks for the staged budget table, judged by CBS's Iv3 definitions of the lines' boekjaar.
 
     Grain: one row per municipality × quarter × taakveld × categorie × kind, as reported.
+    The table carries `transforms.iv3.CHECK_COLUMNS` (from `transforms.iv3.check_columns`):
+    the categorie and cell of each side that has an amount, and the categorie of a
+    realisatie line with an amount. `codes` are the code sets of the batch's boekjaar.
     """
-    value_sets = {
-        "taakveld": _value_set("taakvelden", taakvelden),
-        "categorie": _value_set("categorieen", categorieen),
-    }
+    year = codes.boekjaar
     checks = [
         *_batch_checks(BUDGET_COLUMNS),
         *_municipality_checks(valid_codes),
@@ -302,15 +300,60 @@ def budget_suite(
             )
             for column in BUDGET_KEY_COLUMNS
         ),
-        *(
+    ]
+    for column, this_year, other_years in (
+        ("taakveld", codes.taakvelden, codes.taakvelden_other_years),
+        ("categorie", codes.categorieen, codes.categorieen_other_years),
+    ):
+        every = _value_set(f"{column} codes", [*this_year, *other_years])
+        checks += [
             Check(
                 f"{column}_known",
                 "error",
-                ExpectColumnValuesToBeInCodeSet(column=column, value_set=value_set),
-                f"{column} is one of the {len(value_set)} known codes",
+                ExpectColumnValuesToBeInCodeSet(column=column, value_set=every),
+                f"{column} is an Iv3 code of some boekjaar (CBS definition files, {len(every)} codes)",
                 (column,),
+            ),
+            Check(
+                f"{column}_not_in_boekjaar",
+                "error",
+                ExpectColumnValuesToNotBeInCodeSet(column=column, value_set=sorted(other_years)),
+                f"{column} is an Iv3 code of boekjaar {year}, not only of another boekjaar",
+                (column,),
+            ),
+        ]
+    checks += [
+        *(
+            Check(
+                f"categorie_wrong_side:{side}",
+                "error",
+                ExpectColumnValuesToNotBeInCodeSet(
+                    column=f"{side}_categorie", value_set=list(codes.not_on_side(side))
+                ),
+                f"a line with {side} has a {side} categorie of boekjaar {year} (categorie_{side})",
+                (f"{side}_categorie",),
             )
-            for column, value_set in value_sets.items()
+            for side in SIDES
+        ),
+        *(
+            Check(
+                f"grey_cell:{side}",
+                "error",
+                ExpectColumnValuesToNotBeInCodeSet(
+                    column=f"{side}_cell",
+                    value_set=list(codes.grey_lasten if side == "lasten" else codes.grey_baten),
+                ),
+                f"no {side} amount on a grey cell (taakveld×categorie) of boekjaar {year}",
+                (f"{side}_cell",),
+            )
+            for side in SIDES
+        ),
+        Check(
+            "PF009",
+            "error",
+            ExpectColumnValuesToNotBeInCodeSet(column="realisatie_categorie", value_set=list(codes.pf009)),
+            "CBS PF009: no realisatie amount on categorie 4.3.9 or 4.4.9 (onverdeeld, begroting only)",
+            ("realisatie_categorie",),
         ),
         Check(
             "kind_known",
@@ -334,11 +377,9 @@ def budget_suite(
     return Suite("budget", tuple(checks))
 
 
-# Seed files and the patterns their codes follow (CBS municipality codes; Iv3 taakvelden
-# such as 0.4, 0.10 or 6.71a; Iv3 economische categorieën such as 1.1 or 3.4.1).
+# Seed files and the patterns their codes follow (CBS municipality codes). The Iv3 code
+# lists are CBS's definition files, read by transforms.iv3, not seeds checked here.
 MUNICIPALITY_CODE_PATTERN = r"GM\d{4}"
-TAAKVELD_CODE_PATTERN = r"\d\.\d{1,2}[a-z]?"
-CATEGORIE_CODE_PATTERN = r"\d\.\d(\.\d)?"
 ISO_DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
 
 
@@ -448,19 +489,9 @@ def reference_suites(*, population_columns: Sequence[str], register_codes: Seque
             ("old_code", "new_code", "share"),
         ),
     ]
-    taakvelden = [
-        *_batch_checks(("code", "name")),
-        *_code_checks("code", TAAKVELD_CODE_PATTERN, "an Iv3 taakveld code such as 0.4, 0.10 or 6.71a"),
-    ]
-    categorieen = [
-        *_batch_checks(("code", "name")),
-        *_code_checks("code", CATEGORIE_CODE_PATTERN, "an Iv3 categorie code such as 1.1 or 3.4.1"),
-    ]
     return {
         "municipalities.csv": Suite("reference_municipalities", tuple(municipalities)),
         "mergers.csv": Suite("reference_mergers", tuple(mergers)),
-        "iv3_taakvelden.csv": Suite("reference_taakvelden", tuple(taakvelden)),
-        "iv3_categorieen.csv": Suite("reference_categorieen", tuple(categorieen)),
     }
 
 

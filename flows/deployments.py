@@ -8,16 +8,20 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.backfill import backfill
+from flows.fetch_cbs import fetch_cbs
 from flows.quarterly_refresh import quarterly_refresh
 
 # 06:00 Amsterdam time on the 15th of the month after a quarter ends: two weeks for the
 # municipalities' files to land. The refresh's default quarter is the last finished one.
 REFRESH_CRON = "0 6 15 1,4,7,10 *"
 TIMEZONE = "Europe/Amsterdam"
+# An hour before the refresh, the same days: CBS's figures land before the refresh reads
+# them. Off until turned on (docs/operations.md, "Fetching from CBS"): a refresh needs no fetch.
+FETCH_CRON = "0 5 15 1,4,7,10 *"
 
 
 def deployments() -> list[RunnerDeployment]:
-    """quarterly-refresh on its schedule; backfill on demand only."""
+    """quarterly-refresh on its schedule; backfill on demand only; fetch-cbs on a schedule that starts off."""
     # `to_deployment` returns a coroutine only when called from async code.
     refresh = cast(
         RunnerDeployment,
@@ -36,4 +40,13 @@ def deployments() -> list[RunnerDeployment]:
             tags=["costtrends"],
         ),
     )
-    return [refresh, backfill_]
+    fetch = cast(
+        RunnerDeployment,
+        fetch_cbs.to_deployment(
+            name="fetch-cbs",
+            schedules=[Cron(FETCH_CRON, timezone=TIMEZONE, active=False)],
+            description="Fetch a year's Iv3 figures and population from CBS (optional, before a refresh).",
+            tags=["costtrends"],
+        ),
+    )
+    return [refresh, backfill_, fetch]

@@ -121,10 +121,10 @@ def _lock(settings: Settings, purpose: str, timeout: float | None = None) -> Any
 
 @task(cache_policy=NO_CACHE)
 def prepare_reference(settings: Settings, purpose: str) -> Reference:
-    """Read the seeds and replace the reference dims (an edited seed takes effect here)."""
+    """Read the seeds (and fetched population) and replace the reference dims (an edit takes effect here)."""
     boundary = dt.date.fromisoformat(settings.boundary_date) if settings.boundary_date else None
     pipeline.validate_reference_seeds(passed_dir=settings.home / "work")
-    ref = read_reference(boundary_date=boundary)
+    ref = read_reference(boundary_date=boundary, fetched_dir=settings.fetched_reference)
     with _lock(settings, f"{purpose}: reference"), connect(settings.warehouse) as con:
         load_reference(con, ref)
     return ref

@@ -13,7 +13,11 @@ Layouts (docs/budget-ingest.md has every rule):
 - matrix XLSX, the layout municipalities keep in Excel: one sheet per kind (the sheet's
   name says `begroting` or `realisatie`, and `baten` when it holds baten), taakvelden as
   rows and categorieën as columns; municipality, period and unit in title cells above the
-  matrix (`Gemeente` | `GM0363`), else in the file name (`iv3_GM0363_2021Q1.xlsx`).
+  matrix (`Gemeente` | `GM0363`), else in the file name (`iv3_GM0363_2021Q1.xlsx`);
+- Iv3 JSON (`*.json`), CBS's delivery format: checked against CBS's JSON Schema, one row
+  per `data.lasten` / `data.baten` element, in thousands of euros; a year-to-date
+  delivery yields what its quarter added (`transforms.iv3`). A delivery is read whole
+  (deliveries hold one municipality's lines), then handed out in chunks like the rest.
 
 `source_row` is the row a spreadsheet shows: the CSV record (the first being row 1; a
 quoted line break does not start a new row), the sheet row, or for Parquet the record
@@ -29,6 +33,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -38,9 +43,11 @@ from typing import Any
 
 import polars as pl
 
+from transforms import iv3
 from transforms.readers import (
     HEADER_SEARCH_ROWS,
     READER_ISSUE,
+    SUPPORTED_SUFFIXES,
     FileRejected,
     check_workbook_container,
     decode,
@@ -93,6 +100,10 @@ class BudgetFile:
     delimiter: str | None = None
     unknown_columns: list[str] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
+    # An Iv3 JSON delivery: what its metadata says, and (set by the caller before reading)
+    # the lines of the delivery whose year-to-date figures this one's quarter adds to.
+    delivery: iv3.Delivery | None = None
+    previous_lines: pl.DataFrame | None = None
     _chunks: Callable[[int], Iterator[pl.DataFrame]] | None = None
     _fallback: Callable[[int], Iterator[pl.DataFrame]] | None = None
 
@@ -126,6 +137,8 @@ def open_budget_file(path: Path) -> BudgetFile:
         return _open_xlsx(path)
     if suffix == ".parquet":
         return _open_parquet(path)
+    if suffix == ".json":
+        return _open_json(path)
     raise FileRejected(f"{path.name}: unsupported file type {suffix!r}")
 
 
@@ -438,6 +451,80 @@ def _open_parquet(path: Path) -> BudgetFile:
         unknown_columns=header.unknown,
         _chunks=chunks,
     )
+
+
+# --- Iv3 JSON ---------------------------------------------------------------------------
+
+# The files the budget path reads: the shared table layouts and CBS's Iv3 JSON.
+BUDGET_SUFFIXES = (*SUPPORTED_SUFFIXES, ".json")
+IV3_JSON_COLUMNS = ["municipality", "period", "taakveld", "categorie", "kind", "lasten", "baten"]
+
+
+def read_iv3_document(path: Path) -> dict[str, Any]:
+    """A delivery's JSON, checked against CBS's JSON Schema; `FileRejected` names each fault.
+
+    Numbers are read as exact decimals. The message names the CBS code (fouten.json) and
+    the JSON path of each fault, never a value found (`contact` holds personal data).
+    """
+    try:
+        document = json.loads(path.read_bytes().decode("utf-8-sig"), parse_float=Decimal)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise FileRejected(
+            f"{path.name}: not an Iv3 JSON delivery: SF999 the file is not UTF-8 JSON{where}"
+        ) from None
+    faults = iv3.structure_faults(document)
+    if faults:
+        texts = iv3.error_texts()
+        shown = "; ".join(f"{fault} ({texts.get(fault.code, 'CBS error')})" for fault in faults[:5])
+        more = f"; and {len(faults) - 5} more" if len(faults) > 5 else ""
+        raise FileRejected(
+            f"{path.name}: not a valid Iv3 delivery (CBS JSON Schema {iv3.SCHEMA_FILE}): {shown}{more}"
+        )
+    return dict(document)
+
+
+def read_iv3_delivery(path: Path) -> tuple[iv3.Delivery, pl.DataFrame]:
+    """A delivery's metadata and its lasten and baten lines (`transforms.iv3.LINE_SCHEMA`)."""
+    document = read_iv3_document(path)
+    try:
+        delivery = iv3.delivery_of(document)
+    except iv3.Iv3Error as exc:
+        raise FileRejected(f"{path.name}: {exc}") from None
+    return delivery, iv3.delivery_lines(document)
+
+
+def _open_json(path: Path) -> BudgetFile:
+    delivery, lines = read_iv3_delivery(path)
+    file = BudgetFile(
+        path, "iv3json", list(IV3_JSON_COLUMNS), decimal=".", file_unit=iv3.UNIT, delivery=delivery
+    )
+
+    def chunks(chunk_rows: int) -> Iterator[pl.DataFrame]:
+        added = lines
+        if iv3.previous_periode(delivery.periode) is not None:
+            if file.previous_lines is None:
+                raise FileRejected(
+                    f"{path.name}: periode {delivery.periode} is year-to-date; the delivery of periode "
+                    f"{iv3.previous_periode(delivery.periode)} it adds to was not given"
+                )
+            added = iv3.quarter_added(lines, file.previous_lines)
+        frame = added.select(
+            pl.lit(delivery.overheidsnummer).alias("municipality"),
+            pl.lit(str(delivery.quarter)).alias("period"),
+            "taakveld",
+            "categorie",
+            pl.lit(delivery.kind).alias("kind"),
+            pl.when(pl.col("side") == "lasten").then(pl.col("amount")).alias("lasten"),
+            pl.when(pl.col("side") == "baten").then(pl.col("amount")).alias("baten"),
+            pl.lit(None, dtype=pl.Utf8).alias(READER_ISSUE),
+            pl.col("line").alias("source_row"),
+        )
+        for start in range(0, frame.height, chunk_rows):
+            yield frame.slice(start, chunk_rows)
+
+    file._chunks = chunks
+    return file
 
 
 # --- XLSX ------------------------------------------------------------------------------

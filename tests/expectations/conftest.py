@@ -14,6 +14,7 @@ import pytest
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 from expectations.suites import Bounds, Suite, budget_suite, survey_suite  # noqa: E402
+from transforms import iv3  # noqa: E402
 
 AMOUNTS = (
     "hardware_eur",
@@ -25,8 +26,21 @@ AMOUNTS = (
 )
 PERCENTS = ("remote_share_now_pct", "remote_share_expected_pct")
 VALID_CODES = ("GM0363", "GM0014", "GM0599")
-TAAKVELDEN = ("0.4", "0.1", "7.1")
-CATEGORIEEN = ("3.4.1", "4.3.1", "1.1")
+# A small boekjaar written by hand, so each budget case can be worked out from it: lasten
+# 2.1 and baten 3.4.2 belong to one side, 6.71a and 4.5.1 to another boekjaar only,
+# 0.4×5.1 (lasten) and 0.1×4.3.1 (baten) are grey, 4.3.9 falls under CBS's PF009.
+YEAR_CODES = iv3.YearCodes(
+    boekjaar=2021,
+    taakvelden=("0.1", "0.4", "7.1"),
+    taakvelden_other_years=("6.71a",),
+    categorieen=("1.1", "2.1", "3.4.1", "3.4.2", "4.3.1", "4.3.9", "5.1"),
+    categorieen_other_years=("4.5.1",),
+    lasten=("1.1", "2.1", "3.4.1", "4.3.1", "4.3.9", "5.1"),
+    baten=("3.4.1", "3.4.2", "4.3.1", "4.3.9", "5.1"),
+    grey_lasten=("0.4×5.1",),
+    grey_baten=("0.1×4.3.1",),
+    pf009=("4.3.9",),
+)
 # Round figures so that each case's passing and failing values can be worked out by hand.
 BOUNDS = Bounds(
     amount_max_eur=5_000_000,
@@ -68,6 +82,7 @@ BUDGET_SCHEMA: dict[str, pl.DataType] = {
     "lasten_eur": pl.Decimal(18, 2),
     "baten_eur": pl.Decimal(18, 2),
 }
+BUDGET_CHECK_SCHEMA: dict[str, pl.DataType] = {**BUDGET_SCHEMA, **{c: pl.Utf8() for c in iv3.CHECK_COLUMNS}}
 
 
 def _survey_row(row_id: int) -> dict[str, Any]:
@@ -128,7 +143,14 @@ def survey_frame() -> FrameBuilder:
 
 @pytest.fixture
 def budget_frame() -> FrameBuilder:
-    return _builder(_budget_row, BUDGET_SCHEMA)
+    build = _builder(_budget_row, BUDGET_SCHEMA)
+
+    def with_check_columns(*changes: dict[str, Any]) -> pl.DataFrame:
+        # The staged table carries the columns the Iv3 checks read, derived as ingest does.
+        frame = build(*changes).with_columns(iv3.check_columns())
+        return frame.select(list(BUDGET_CHECK_SCHEMA))
+
+    return with_check_columns
 
 
 def _flagged(*rows: tuple[int, list[str]]) -> pl.DataFrame:
@@ -151,4 +173,4 @@ def survey() -> Suite:
 
 @pytest.fixture(scope="session")
 def budget() -> Suite:
-    return budget_suite(valid_codes=VALID_CODES, taakvelden=TAAKVELDEN, categorieen=CATEGORIEEN)
+    return budget_suite(valid_codes=VALID_CODES, codes=YEAR_CODES)

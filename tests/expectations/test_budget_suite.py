@@ -18,7 +18,23 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("key_present:categorie", {"categorie": "1.1"}, {"categorie": None}),
     ("key_present:kind", {"kind": "begroting"}, {"kind": None}),
     ("taakveld_known", {"taakveld": "0.1"}, {"taakveld": "9.9"}),
+    ("taakveld_not_in_boekjaar", {"taakveld": "7.1"}, {"taakveld": "6.71a"}),
     ("categorie_known", {"categorie": "3.4.1"}, {"categorie": "3.4"}),
+    ("categorie_not_in_boekjaar", {"categorie": "1.1"}, {"categorie": "4.5.1"}),
+    ("categorie_wrong_side:lasten", {"categorie": "2.1"}, {"categorie": "3.4.2"}),
+    (
+        "categorie_wrong_side:baten",
+        {"categorie": "3.4.2", "lasten_eur": Decimal("0.00"), "baten_eur": Decimal("5.00")},
+        {"categorie": "2.1", "lasten_eur": Decimal("0.00"), "baten_eur": Decimal("5.00")},
+    ),
+    # A grey cell may be reported, as long as it stays 0.
+    ("grey_cell:lasten", {"categorie": "5.1", "lasten_eur": Decimal("0.00")}, {"categorie": "5.1"}),
+    (
+        "grey_cell:baten",
+        {"taakveld": "0.1", "categorie": "4.3.1"},
+        {"taakveld": "0.1", "categorie": "4.3.1", "baten_eur": Decimal("3.00")},
+    ),
+    ("PF009", {"categorie": "4.3.9", "kind": "begroting"}, {"categorie": "4.3.9"}),
     ("kind_known", {"kind": "begroting"}, {"kind": "Begroting"}),
     ("amount_present:lasten_eur", {"lasten_eur": Decimal("0.00")}, {"lasten_eur": None}),
     ("amount_present:baten_eur", {"baten_eur": Decimal("-12.50")}, {"baten_eur": None}),
@@ -57,5 +73,11 @@ def test_outcomes_list_every_check_once_in_suite_order(budget, budget_frame) -> 
 
 
 def test_empty_code_list_is_refused() -> None:
-    with pytest.raises(ValueError, match="taakvelden is empty"):
-        budget_suite(valid_codes=["GM0363"], taakvelden=[], categorieen=["4.3.1"])
+    from dataclasses import replace
+
+    from tests.expectations.conftest import YEAR_CODES
+
+    with pytest.raises(ValueError, match="taakveld codes is empty"):
+        budget_suite(
+            valid_codes=["GM0363"], codes=replace(YEAR_CODES, taakvelden=(), taakvelden_other_years=())
+        )

@@ -47,8 +47,6 @@ def _code(prefix: str) -> Callable[[int], dict[str, Any]]:
 ROWS = {
     "municipalities.csv": _municipality,
     "mergers.csv": _merger,
-    "iv3_taakvelden.csv": _code("0"),
-    "iv3_categorieen.csv": _code("4.3"),
 }
 
 
@@ -109,12 +107,6 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
         {"effective_date": "2019-1-1"},
     ),
     ("mergers.csv", "share_in_range", {"share": "1"}, {"share": "een half"}),
-    ("iv3_taakvelden.csv", "code_present", {"code": "0.4"}, {"code": None}),
-    ("iv3_taakvelden.csv", "code_well_formed", {"code": "6.71a"}, {"code": "6.71A"}),
-    ("iv3_taakvelden.csv", "code_well_formed", {"code": "0.10"}, {"code": "0.100"}),
-    ("iv3_categorieen.csv", "code_present", {"code": "1.1"}, {"code": None}),
-    ("iv3_categorieen.csv", "code_well_formed", {"code": "3.4.1"}, {"code": "3.4.10"}),
-    ("iv3_categorieen.csv", "code_well_formed", {"code": "7.5"}, {"code": "L7.5"}),
 ]
 
 
@@ -139,7 +131,7 @@ def test_malformed_successor_code_is_neither_well_formed_nor_in_the_register(fla
     assert result.row_failures.equals(flagged((3, ["code_well_formed:new_code", "successor_in_register"])))
 
 
-@pytest.mark.parametrize("seed", ["municipalities.csv", "iv3_taakvelden.csv", "iv3_categorieen.csv"])
+@pytest.mark.parametrize("seed", ["municipalities.csv"])
 def test_a_code_given_twice_flags_both_rows(seed, flagged) -> None:
     first = ROWS[seed](1)["code"]
     result = validate_frame(_frame(seed, {}, {}, {"code": first}), SUITES[seed])
@@ -177,12 +169,12 @@ def test_a_share_above_one_fails_even_when_the_sum_is_one(flagged) -> None:
 
 
 def test_a_seed_without_rows_or_a_column_is_a_batch_error() -> None:
-    empty = validate_frame(_frame("iv3_taakvelden.csv", {}).clear(), SUITES["iv3_taakvelden.csv"])
-    nameless = validate_frame(_frame("iv3_categorieen.csv", {}).drop("name"), SUITES["iv3_categorieen.csv"])
+    empty = validate_frame(_frame("municipalities.csv", {}).clear(), SUITES["municipalities.csv"])
+    nameless = validate_frame(_frame("municipalities.csv", {}).drop("province"), SUITES["municipalities.csv"])
 
     assert empty.batch_errors == ["row_count_positive failed (the file has at least one row): observed 0"]
     assert nameless.batch_errors == [
-        "columns_present failed (the table has every column the checks read): missing name"
+        "columns_present failed (the table has every column the checks read): missing province"
     ]
 
 
@@ -190,10 +182,7 @@ def test_every_reference_check_has_a_case() -> None:
     covered = {(seed, check) for seed, check, _, _ in CASES} | {
         ("mergers.csv", "code_well_formed:new_code"),
         ("mergers.csv", "shares_sum_to_one"),
-        *(
-            (seed, "code_unique")
-            for seed in ("municipalities.csv", "iv3_taakvelden.csv", "iv3_categorieen.csv")
-        ),
+        *((seed, "code_unique") for seed in ("municipalities.csv",)),
         *((seed, check) for seed in ROWS for check in ("columns_present", "row_count_positive")),
     }
     assert {(seed, c.name) for seed, suite in SUITES.items() for c in suite.checks} == covered

@@ -169,11 +169,11 @@ def test_restated_file_redoes_its_quarter_and_changes_only_rows_it_affects(
     home = _copy_home(backfilled[0], tmp_path / "home")
     before_partitions, before = _partitions(home), _marts(home)
     budget = home / "landing" / "budget" / "2020Q3" / "iv3_2020Q3.csv"
-    line = "GM0363;2020K3;0.4;3.2;begroting;3343022,14;0,00"
+    line = "GM0363;2020K3;0.4;3.2;begroting;2055464,48;0,00"
     text = budget.read_text("utf-8")
     assert text.count(line) == 1
     # Amsterdam restates one budget line: 1,000.00 euro more lasten.
-    budget.write_text(text.replace(line, "GM0363;2020K3;0.4;3.2;begroting;3344022,14;0,00"), "utf-8")
+    budget.write_text(text.replace(line, "GM0363;2020K3;0.4;3.2;begroting;2056464,48;0,00"), "utf-8")
     with using_home(home):
         if next_run == "backfill":
             summaries = backfill(START, END)

@@ -32,7 +32,7 @@ REFRESH_MARTS = pipeline.refresh_marts
 # Gouda (GM0513) answered in 2020Q1 (response 202010006, hardware € 10.676,00) and 2020Q4.
 GOUDA_2020Q1 = re.compile(rb"^202010006;[^\n]*\n", re.MULTILINE)
 GOUDA_2020Q1_HARDWARE = Decimal("10676.00")
-AMSTERDAM_2020Q3 = "GM0363;2020K3;0.4;3.2;begroting;3343022,14;0,00"
+AMSTERDAM_2020Q3 = "GM0363;2020K3;0.4;3.2;begroting;2055464,48;0,00"
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +134,7 @@ def _restate_amsterdam_2020q3(home: Path) -> None:
     budget = home / "landing" / "budget" / "2020Q3" / "iv3_2020Q3.csv"
     text = budget.read_text("utf-8")
     assert text.count(AMSTERDAM_2020Q3) == 1
-    budget.write_text(text.replace(AMSTERDAM_2020Q3, AMSTERDAM_2020Q3.replace("3343022,14", "3344022,14")))
+    budget.write_text(text.replace(AMSTERDAM_2020Q3, AMSTERDAM_2020Q3.replace("2055464,48", "2056464,48")))
 
 
 def _assert_gouda_2020q1_withdrawn(before: dict, after: dict) -> None:

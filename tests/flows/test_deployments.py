@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from cronsim import CronSim
 
-from flows.deployments import REFRESH_CRON, TIMEZONE, deployments
+from flows.deployments import FETCH_CRON, REFRESH_CRON, TIMEZONE, deployments
 from transforms.quarter import Quarter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,8 @@ def test_refresh_runs_at_six_in_amsterdam_on_the_15th_after_each_quarter_for_the
 
 
 def test_serve_offers_the_scheduled_refresh_and_an_unscheduled_backfill() -> None:
-    refresh, backfill = deployments()
+    served = {d.name: d for d in deployments()}
+    refresh, backfill = served["quarterly-refresh"], served["backfill"]
     assert (refresh.name, refresh.entrypoint) == (
         "quarterly-refresh",
         "flows/quarterly_refresh.py:quarterly_refresh",
@@ -58,5 +59,16 @@ def test_prefect_yaml_declares_the_same_deployments_on_the_process_pool() -> Non
     assert by_name["quarterly-refresh"]["schedules"] == [{"cron": REFRESH_CRON, "timezone": TIMEZONE}]
     assert by_name["quarterly-refresh"]["parameters"] == {}
     assert by_name["backfill"]["schedules"] == []
+    assert by_name["fetch-cbs"]["schedules"] == [{"cron": FETCH_CRON, "timezone": TIMEZONE, "active": False}]
     [pull] = config["pull"]
     assert list(pull) == ["prefect.deployments.steps.set_working_directory"]
+
+
+def test_the_optional_fetch_runs_an_hour_before_the_refresh_on_a_schedule_that_starts_off() -> None:
+    fetch = {d.name: d for d in deployments()}["fetch-cbs"]
+    assert fetch.entrypoint == "flows/fetch_cbs.py:fetch_cbs"
+    [schedule] = fetch.schedules
+    assert (schedule.schedule.cron, schedule.active) == ("0 5 15 1,4,7,10 *", False)
+    start = dt.datetime(2025, 12, 31, tzinfo=AMSTERDAM)
+    fetches, refreshes = (list(islice(CronSim(c, start), 4)) for c in (FETCH_CRON, REFRESH_CRON))
+    assert [r - f for f, r in zip(fetches, refreshes, strict=True)] == [dt.timedelta(hours=1)] * 4

@@ -81,7 +81,9 @@ create table if not exists core.dim_cost_category (
     description varchar not null
 );
 
--- core.dim_iv3_taakveld / dim_iv3_categorie: the Iv3 code lists (seeds a data engineer extends).
+-- core.dim_iv3_taakveld / dim_iv3_categorie: one row per Iv3 code of any boekjaar, from CBS's
+-- definition files (warehouse/seeds/iv3/, read by transforms/iv3.py): name of the latest year,
+-- first and last boekjaar (last_year NULL: valid in the latest file).
 create table if not exists core.dim_iv3_taakveld (
     taakveld varchar primary key,
     name varchar not null,
