@@ -208,6 +208,8 @@ class StoredRows:
     insert: str  # a SQL file under warehouse/ inserting them from the store attached as `budget_store`
     height: int
     by_file: dict[str, int] = field(default_factory=dict)
+    # Distinct municipalities among the rows (what the shrink guard compares).
+    municipalities: int = 0
 
     def insert_into(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
         """Insert the rows into `table` of `con`, DuckDB to DuckDB: the store is attached read-only.
@@ -621,10 +623,16 @@ def transform(batch: Batch) -> dict[str, pl.DataFrame | StoredRows]:
         return {"core.fct_budget": pl.DataFrame(schema=CORE_SCHEMA)}
     with store.connect(read_only=True) as con:
         counts = con.sql(sql("sql/select_budget_loaded_by_file")).fetchall()
+        municipalities = int(con.sql(sql("sql/select_budget_loaded_municipalities")).fetchall()[0][0])
     by_file = {str(name): int(n) for name, n in counts}
     return {
         "core.fct_budget": StoredRows(
-            store.database, "core.fct_budget", "sql/insert_budget_core_rows", sum(by_file.values()), by_file
+            store.database,
+            "core.fct_budget",
+            "sql/insert_budget_core_rows",
+            sum(by_file.values()),
+            by_file,
+            municipalities,
         )
     }
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
-from costtrends import __version__
-from costtrends.settings import get_settings
+from costtrends import __version__, shrink
+from costtrends.settings import Settings, get_settings
 from expectations import docs as docs_html
 from expectations.drift import budget_drift, survey_drift
 from expectations.gate import Outcome, validate_frame
@@ -656,8 +656,13 @@ def load_batch(
     core: dict[str, pl.DataFrame],
     *,
     bounds: Bounds | None = None,
-) -> None:
+    keep_store: bool = False,
+) -> list[Outcome]:
     """Replace the quarter's partition of this source everywhere, in one transaction.
+
+    Inside the caller's `transaction` it joins it; then the caller passes `keep_store` and
+    discards a budget batch's store after its commit, so a retry can read it again.
+    Returns the outcomes recorded (the batch's and the drift checks').
 
     Also records every check's outcome, drift warnings against the previous loaded quarter
     included (`drift_outcomes`), and the rows that loaded with warnings.
@@ -761,8 +766,43 @@ def load_batch(
 
             budget_batch.record_versions(con, batch, now)
         _refresh_quarter_dim(con)
-    if batch.store is not None:
+    if batch.store is not None and not keep_store:
         batch.store.discard()
+    return outcomes
+
+
+def warning_lines(batch: Batch, outcomes: list[Outcome]) -> list[str]:
+    """One line per failed warning-level check of the batch, for the run's summary."""
+    return [
+        f"{batch.source} {batch.quarter}: {o.expectation}: "
+        + (o.message or f"{o.unexpected_count:,} of {o.element_count:,} rows ({o.description})")
+        for o in outcomes
+        if o.severity == "warning" and not o.success
+    ]
+
+
+def new_size(batch: Batch, core: dict[str, pl.DataFrame]) -> shrink.PartitionSize:
+    """How much of the source × quarter a load of `core` would leave in core."""
+    rows = core[CORE_TABLES[batch.source][0]]
+    if isinstance(rows, pl.DataFrame):
+        municipalities = rows["municipality_code"].n_unique() if rows.height else 0
+        return shrink.PartitionSize(rows.height, municipalities)
+    return shrink.PartitionSize(rows.height, rows.municipalities)  # budget_batch.StoredRows
+
+
+def shrink_refusal(
+    con: duckdb.DuckDBPyConnection, batch: Batch, core: dict[str, pl.DataFrame], settings: Settings
+) -> str | None:
+    """Why the batch must not replace its loaded partition (`costtrends.shrink`); None: it may."""
+    q = str(batch.quarter)
+    return shrink.refusal(
+        batch.source,
+        q,
+        shrink.loaded_size(con, batch.source, q),
+        new_size(batch, core),
+        max_row_loss_share=settings.shrink_max_row_loss_share,
+        max_municipality_loss_share=settings.shrink_max_municipality_loss_share,
+    )
 
 
 def _raw_rows(batch: Batch) -> pl.DataFrame:

@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     # ... and a municipality's digital spend per inhabitant changing by more than this
     # factor either way (real quarters move by tens of percent; tenfold is a unit error).
     drift_max_change_factor: float = Field(default=10, gt=1)
+    # A restatement that would leave a source × quarter with fewer rows or municipalities
+    # than loaded is refused (the loaded partition stays, exit 3) when it loses more than
+    # these shares, or everything. A true correction rarely removes more than a few rows;
+    # a truncated copy, a header-only export or a file of the wrong quarter removes far
+    # more. `allow_shrink` (or `--allow-shrink`) replaces such a partition on purpose.
+    shrink_max_row_loss_share: float = Field(default=0.2, ge=0, le=1)
+    shrink_max_municipality_loss_share: float = Field(default=0.1, ge=0, le=1)
+    allow_shrink: bool = False
     # Where a backfill ingests, validates and transforms quarters concurrently: threads
     # (polars and DuckDB release the GIL), processes, or a Dask cluster via prefect-dask
     # (dask_address, or a temporary local cluster of `concurrency` worker processes).

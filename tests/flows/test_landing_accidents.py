@@ -1,0 +1,220 @@
+"""Ordinary accidents in the landing zone never lose or distort what is loaded and published.
+
+A tiny generated landing zone for 2021Q1..2021Q2 is backfilled once per module (`base`);
+each test copies that home, has the accident happen to its landing zone, runs
+`costtrends` as a user would and checks the exit code, the line that says what happened,
+and that the loaded quarter and the published snapshot are what they were
+(docs/operations.md, "Accidents in the landing zone").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from costtrends import cli
+from costtrends.generate import generate
+from tests.conftest import using_home
+from transforms.quarter import Quarter
+
+pytestmark = pytest.mark.integration
+
+START, END = "2021Q1", "2021Q2"
+
+
+def _query(db: Path, query: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(query, params or []).fetchall()
+
+
+def _warehouse(home: Path) -> Path:
+    return home / "warehouse" / "costtrends.duckdb"
+
+
+def _snapshot(home: Path) -> Path:
+    return home / "published" / "costtrends.duckdb"
+
+
+def _published(home: Path) -> dict[str, list[tuple]]:
+    """Every published mart's rows, in a fixed order."""
+    marts = ("cost_trend_quarterly", "national_estimate", "net_cost", "budget_trend_quarterly")
+    return {m: _query(_snapshot(home), f"select * from marts.{m} order by all") for m in marts}
+
+
+def _loaded(home: Path, quarter: str) -> tuple[int, int]:
+    """Survey responses and budget lines of `quarter` in core."""
+    return _query(
+        _warehouse(home),
+        "select (select count(*) from core.fct_survey_response where quarter = $1),"
+        " (select count(*) from core.fct_budget where quarter = $1)",
+        [quarter],
+    )[0]
+
+
+@pytest.fixture(scope="module")
+def base(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from flows.backfill import backfill
+
+    home = tmp_path_factory.mktemp("accidents") / "home"
+    generate(home / "landing", Quarter.parse(START), Quarter.parse(END), seed=7, scale="tiny")
+    with using_home(home):
+        backfill(START, END)
+    return home
+
+
+@pytest.fixture
+def home(base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the backfilled home, COSTTRENDS_HOME pointing at it."""
+    home = tmp_path / "home"
+    shutil.copytree(base, home, ignore=shutil.ignore_patterns("work"))
+    monkeypatch.setenv("COSTTRENDS_HOME", str(home))
+    for name in list(os.environ):
+        if name.startswith("COSTTRENDS_") and name != "COSTTRENDS_HOME":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Wide enough that no line of the output wraps.
+    monkeypatch.setattr(cli, "console", Console(width=2000, force_terminal=False))
+    return home
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli.app, list(args))
+    return result.exit_code, result.output
+
+
+def _one_line(output: str) -> str:
+    return output
+
+
+# --- 1. a missing landing folder never empties history -----------------------------------
+
+
+def test_a_landing_root_that_is_not_there_fails_and_changes_nothing(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    published, loaded = _published(home), _loaded(home, "2021Q1")
+    unmounted = tmp_path / "share-not-mounted"
+    monkeypatch.setenv("COSTTRENDS_LANDING_DIR", str(unmounted))
+    code, output = _run("run", "--quarter", "2021Q2")
+    assert code == 1, output
+    assert f"failed: landing folder {unmounted} does not exist" in _one_line(output)
+    assert "Traceback" not in output
+    assert _loaded(home, "2021Q1") == loaded
+    assert _published(home) == published
+
+
+def test_an_empty_landing_root_fails_and_changes_nothing(home: Path, tmp_path: Path, monkeypatch) -> None:
+    published = _published(home)
+    empty = tmp_path / "empty-share"
+    empty.mkdir()
+    monkeypatch.setenv("COSTTRENDS_LANDING_DIR", str(empty))
+    code, output = _run("run", "--quarter", "2021Q2")
+    assert code == 1, output
+    assert f"failed: landing folder {empty} is empty" in _one_line(output)
+    assert _published(home) == published
+
+
+def test_a_deleted_old_quarter_is_kept_and_reported_not_restated(home: Path) -> None:
+    loaded = _loaded(home, "2021Q1")
+    q1_marts = _query(
+        _snapshot(home), "select * from marts.national_estimate where quarter = '2021Q1' order by all"
+    )
+    shutil.rmtree(home / "landing" / "survey" / "2021Q1")
+    shutil.rmtree(home / "landing" / "budget" / "2021Q1")
+    code, output = _run("run", "--quarter", "2021Q2")
+    assert code == 3, output
+    line = _one_line(output)
+    for source in ("survey", "budget"):
+        folder = home / "landing" / source / "2021Q1"
+        assert (
+            f"refused {source} 2021Q1: not replaced: its landing folder {folder} is missing or empty" in line
+        ), output
+    assert "restated" not in output
+    assert _loaded(home, "2021Q1") == loaded
+    assert (
+        _query(_snapshot(home), "select * from marts.national_estimate where quarter = '2021Q1' order by all")
+        == q1_marts
+    )
+    # On purpose: --allow-shrink empties it.
+    code, output = _run("run", "--quarter", "2021Q2", "--allow-shrink")
+    assert code in (0, 2), output
+    assert _loaded(home, "2021Q1") == (0, 0)
+
+
+# --- 2. a bad re-upload never replaces good data -----------------------------------------
+
+
+def _survey_file(home: Path, quarter: str = "2021Q1") -> Path:
+    return home / "landing" / "survey" / quarter / f"survey_{quarter}.csv"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "rejection"),
+    [
+        ("random bytes", bytes(range(1, 256)) * 40, "binary data, not a text export"),
+        ("empty", b"", "empty file"),
+        ("header only", None, "header only, no data rows"),
+    ],
+)
+def test_a_bad_reupload_keeps_the_loaded_quarter_and_exits_3(
+    home: Path, name: str, content: bytes | None, rejection: str
+) -> None:
+    published, loaded = _published(home), _loaded(home, "2021Q1")
+    survey = _survey_file(home)
+    if content is None:
+        content = survey.read_bytes().splitlines(keepends=True)[0]
+    survey.write_bytes(content)
+    code, output = _run("run", "--quarter", "2021Q1")
+    assert code == 3, output
+    line = _one_line(output)
+    assert f"rejected survey/2021Q1/survey_2021Q1.csv: survey_2021Q1.csv: {rejection}" in line, output
+    responses, municipalities = _query(
+        _warehouse(home),
+        "select count(*), count(distinct municipality_code) from core.fct_survey_response where quarter = '2021Q1'",
+    )[0]
+    assert (
+        f"refused survey 2021Q1: not replaced: the landing files now give 0 of the {responses:,} responses "
+        f"and 0 of the {municipalities:,} municipalities loaded" in line
+    )
+    assert _loaded(home, "2021Q1") == loaded
+    assert _published(home) == published
+
+
+def test_a_file_with_half_its_rows_is_refused_unless_allowed(home: Path) -> None:
+    published, loaded = _published(home), _loaded(home, "2021Q1")
+    survey = _survey_file(home)
+    # Records, not lines: a quoted comment may span lines. Latin-1 keeps every byte as it is.
+    records = list(csv.reader(io.StringIO(survey.read_bytes().decode("latin-1"), newline="")))
+    half = (len(records) - 1) // 2
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(records[: 1 + half])
+    survey.write_bytes(out.getvalue().encode("latin-1"))
+    code, output = _run("run", "--quarter", "2021Q1")
+    assert code == 3, output
+    match = re.search(
+        r"refused survey 2021Q1: not replaced: the landing files now give (\d+) of the (\d+) responses",
+        _one_line(output),
+    )
+    assert match, output
+    assert int(match.group(2)) == loaded[0]
+    assert int(match.group(1)) <= half
+    assert _published(home) == published
+
+    code, output = _run("run", "--quarter", "2021Q1", "--allow-shrink")
+    assert code in (0, 2), output
+    quarantined = _query(
+        _warehouse(home),
+        "select count(*) from quarantine.rejected_rows where quarter = '2021Q1' and source = 'survey'",
+    )[0][0]
+    assert _loaded(home, "2021Q1")[0] == half - quarantined
+    # The respondents dropped by half: the drift warning is printed, not only stored.
+    assert "warning survey 2021Q1: " in output
