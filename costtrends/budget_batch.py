@@ -10,7 +10,7 @@ the tables `superseded` and `bad_rows` (``warehouse/ddl/create_budget_store.sql`
 ingest:    every landing file of the quarter, read a chunk at a time
            (`transforms.budget_readers`), standardized (`transforms.budget`) and written;
            then restatements are settled: of two files reporting a municipality × kind, the
-           later one (`transforms.budget.natural_key` order of names) counts, the other's
+           later one in correction order (`transforms.file_order`) counts, the other's
            lines are superseded (kept in raw, not in core, counted per file);
 validate:  the budget suite runs on the store's `staged` view
            (`expectations.gate.validate_table`); only rows that fail a check or have an
@@ -312,12 +312,15 @@ def ingest(
         coverage.append(covered)
     store.versions = _settle(store, coverage, hashes)
     superseded = (
-        store.versions.filter(~pl.col("is_current")).group_by("source_file").agg(pl.col("lines").sum())
+        store.versions.filter(~pl.col("is_current"))
+        .group_by("source_file")
+        .agg(pl.col("lines").sum(), pl.col("superseded_by").unique().sort())
     )
     for report in reports:
-        for name, lines in superseded.iter_rows():
+        for name, lines, later in superseded.iter_rows():
             if name == report.file_name:
                 report.rows_superseded = int(lines)
+                report.message = f"{name}: {int(lines):,} lines superseded by {', '.join(later)}"
     empty = pl.DataFrame(schema={"row_id": pl.Int64, "source_file": pl.Utf8, "source_row": pl.Int64})
     return Batch("budget", quarter, run_id, reports, empty, empty, store=store)
 

@@ -75,9 +75,11 @@ def _print_summaries(summaries: list) -> int:
     )
     for s in summaries:
         for f in s.files:
+            where = f"{safe(f.source)}/{s.quarter}/{safe(f.file_name)}"
             if f.status in ("rejected", "deferred"):
-                where = f"{safe(f.source)}/{s.quarter}/{safe(f.file_name)}"
                 console.print(f"[red]{f.status}[/red] {where}: {safe(f.message)}")
+            elif f.rows_superseded:
+                console.print(f"superseded {where}: {safe(f.message)}")
     for s in summaries:
         for line in getattr(s, "refused", []):
             console.print(f"[red]refused[/red] {safe(line)}")

@@ -319,7 +319,7 @@ def validate_batch(
 
         return budget_batch.validate(batch, ref, bounds=bounds)
     codes = reference_tf.valid_codes(ref.municipalities, ref.mergers, batch.quarter)
-    suite = survey_suite(valid_codes=codes, bounds=bounds)
+    suite = survey_suite(valid_codes=codes, bounds=bounds, submitted_before=submitted_before())
     # The size-relative checks judge amounts and FTE against the municipality's population.
     population = population_in_year(ref.population, batch.quarter.year)
     staged = batch.staged.join(population, on="municipality_code", how="left", maintain_order="left")
@@ -374,6 +374,12 @@ def validate_batch(
         _warned_rows(batch, good, warnings),
     )
     return batch
+
+
+def submitted_before() -> dt.datetime:
+    """The latest plausible submission time: now (UTC) plus the settings' tolerance."""
+    tolerance = dt.timedelta(hours=get_settings().future_submission_tolerance_hours)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None) + tolerance
 
 
 def validation_bounds() -> Bounds:
@@ -635,7 +641,8 @@ def account_rows(batch: Batch, core: dict[str, pl.DataFrame]) -> list[FileReport
             )
         if report.rows_quarantined:
             report.status = "partial"
-            report.message = f"{report.rows_quarantined} of {report.rows_read} rows quarantined"
+            note = f"{report.rows_quarantined} of {report.rows_read} rows quarantined"
+            report.message = f"{report.message}; {note}" if report.message else note
     return batch.files
 
 

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     shrink_max_row_loss_share: float = Field(default=0.2, ge=0, le=1)
     shrink_max_municipality_loss_share: float = Field(default=0.1, ge=0, le=1)
     allow_shrink: bool = False
+    # A survey response submitted later than this many hours after the run is quarantined:
+    # left in, a date typed as 2031 stays the latest response over every real correction.
+    # Survey tools stamp local time (up to 2 h ahead of UTC here) and clocks drift; a day
+    # covers both, and no real response comes from tomorrow.
+    future_submission_tolerance_hours: float = Field(default=24, ge=0)
     # Where a backfill ingests, validates and transforms quarters concurrently: threads
     # (polars and DuckDB release the GIL), processes, or a Dask cluster via prefect-dask
     # (dask_address, or a temporary local cluster of `concurrency` worker processes).

@@ -218,3 +218,123 @@ def test_a_file_with_half_its_rows_is_refused_unless_allowed(home: Path) -> None
     assert _loaded(home, "2021Q1")[0] == half - quarantined
     # The respondents dropped by half: the drift warning is printed, not only stored.
     assert "warning survey 2021Q1: " in output
+
+
+# --- 4. a correction wins by what it is, not how its name sorts ---------------------------
+
+
+def _expected_code(home: Path, quarter: str) -> int:
+    """0 when nothing of the quarter is quarantined or rejected, else 2 (partial)."""
+    quarantined = _query(
+        _warehouse(home), "select count(*) from quarantine.rejected_rows where quarter = ?", [quarter]
+    )[0][0]
+    return 2 if quarantined else 0
+
+
+@pytest.mark.parametrize("name", ["iv3_2021Q1-v2.csv", "iv3_2021Q1 (2).csv", "iv3_2021Q1 correctie.csv"])
+def test_a_budget_correction_supersedes_the_original_whatever_its_name(home: Path, name: str) -> None:
+    original = home / "landing" / "budget" / "2021Q1" / "iv3_2021Q1.csv"
+    lines = original.read_text("utf-8").splitlines(keepends=True)
+    header, first = lines[0].rstrip("\n").split(";"), lines[1].rstrip("\n").split(";")
+    row = dict(zip(header, first, strict=True))
+    first[header.index("lasten")] = "1234567,89"
+    (original.parent / name).write_text("".join([lines[0], ";".join(first) + "\n", *lines[2:]]), "utf-8")
+
+    code, output = _run("run", "--quarter", "2021Q1")
+    assert code == _expected_code(home, "2021Q1"), output
+    assert (
+        f"superseded budget/2021Q1/iv3_2021Q1.csv: iv3_2021Q1.csv: {len(lines) - 1:,} lines superseded by {name}"
+        in output
+    )
+    lasten = _query(
+        _warehouse(home),
+        "select lasten_eur, source_file from core.fct_budget where quarter = '2021Q1' and municipality_code = ?"
+        " and taakveld = ? and categorie = ? and kind = ?",
+        [row["gemeentecode"], row["taakveld"], row["categorie"], row["soort"]],
+    )
+    assert [(float(a), f) for a, f in lasten] == [(1234567.89, name)]
+    files = _query(
+        _warehouse(home),
+        "select file_name, status, rows_superseded from meta.ingested_files where quarter = '2021Q1'"
+        " and source = 'budget' and run_id = (select run_id from meta.partitions"
+        " where quarter = '2021Q1' and source = 'budget') order by file_name",
+    )
+    # The correction's own bad lines (the generator writes a few) are quarantined as before.
+    bad = _query(
+        _warehouse(home),
+        "select count(*) from quarantine.rejected_rows where quarter = '2021Q1' and source_file = ?",
+        [name],
+    )[0][0]
+    status = "partial" if bad else "loaded"
+    assert files == sorted([("iv3_2021Q1.csv", "loaded", len(lines) - 1), (name, status, 0)])
+
+
+def _edit_survey(path: Path, edit) -> list[list[str]]:
+    """Rewrite a survey export through `edit(records)`; returns the records written."""
+    records = list(csv.reader(io.StringIO(path.read_bytes().decode("latin-1"), newline="")))
+    records = edit(records)
+    out = io.StringIO(newline="")
+    csv.writer(out).writerows(records)
+    path.write_bytes(out.getvalue().encode("latin-1"))
+    return records
+
+
+def test_a_response_dated_in_the_future_is_quarantined_not_current(home: Path) -> None:
+    survey = _survey_file(home)
+    header = _edit_survey(survey, lambda records: records)[0]
+    submit, hardware = (header.index(c) for c in ("Submit Date", "Extra costs hardware"))
+    future: list[str] = []
+
+    def add_future(records: list[list[str]]) -> list[list[str]]:
+        future.extend(records[5])
+        future[0], future[submit], future[hardware] = "999999", "2031-01-01T09:00:00", "777777"
+        return [*records, future]
+
+    _edit_survey(survey, add_future)
+    current_before = _query(
+        _warehouse(home),
+        "select r.response_id, c.amount_eur from core.fct_survey_response r join core.fct_survey_cost c"
+        " using (quarter, municipality_code, response_id) where r.quarter = '2021Q1' and not r.is_superseded"
+        " and c.cost_category = 'hardware' and r.municipality_code = (select municipality_code"
+        " from core.fct_survey_response where quarter = '2021Q1' and source_row = 6)",
+    )
+    code, output = _run("run", "--quarter", "2021Q1")
+    assert code == 2, output
+    reasons = _query(
+        _warehouse(home),
+        "select reasons from quarantine.rejected_rows where quarter = '2021Q1' and source_row = ?",
+        [len(_edit_survey(survey, lambda r: r))],
+    )
+    assert reasons and "submitted_not_in_future" in reasons[0][0]
+    code, output = _run("quarantine", "--quarter", "2021Q1", "--source", "survey")
+    assert code == 0 and "submitted_not_in_future" in output and "submitted_at=2031-01-01" in output
+    assert (
+        _query(
+            _warehouse(home),
+            "select r.response_id, c.amount_eur from core.fct_survey_response r join core.fct_survey_cost c"
+            " using (quarter, municipality_code, response_id) where r.quarter = '2021Q1'"
+            " and not r.is_superseded and c.cost_category = 'hardware' and r.municipality_code ="
+            " (select municipality_code from core.fct_survey_response where quarter = '2021Q1'"
+            " and source_row = 6)",
+        )
+        == current_before
+    )
+
+
+def test_one_response_id_for_two_municipalities_is_flagged_in_the_summary(home: Path) -> None:
+    survey = _survey_file(home)
+    # Two loaded responses of different municipalities; source_row 2 is the first record.
+    (first, second), *_ = _query(
+        _warehouse(home),
+        "select list(source_row order by source_row)[1:2] from (select min(source_row) as source_row"
+        " from core.fct_survey_response where quarter = '2021Q1' group by municipality_code)",
+    )[0]
+
+    def reuse_id(records: list[list[str]]) -> list[list[str]]:
+        records[second - 1][0] = records[first - 1][0]
+        return records
+
+    _edit_survey(survey, reuse_id)
+    code, output = _run("run", "--quarter", "2021Q1")
+    assert code == _expected_code(home, "2021Q1"), output
+    assert "warning survey 2021Q1: response_id_one_municipality: 2 of " in output, output
