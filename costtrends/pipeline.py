@@ -25,6 +25,7 @@ import polars as pl
 from costtrends import __version__, shrink
 from costtrends.settings import Settings, get_settings
 from expectations import docs as docs_html
+from expectations import plausibility
 from expectations.drift import budget_drift, survey_drift
 from expectations.gate import Outcome, validate_frame
 from expectations.quarantine import failed_values, row_reasons
@@ -642,7 +643,9 @@ def account_rows(batch: Batch, core: dict[str, pl.DataFrame]) -> list[FileReport
         if report.rows_quarantined:
             report.status = "partial"
             note = f"{report.rows_quarantined} of {report.rows_read} rows quarantined"
-            report.message = f"{report.message}; {note}" if report.message else note
+            # Accounted again after the plausibility gate: the earlier count gives way.
+            earlier = re.sub(r"(^|; )\d+ of \d+ rows quarantined$", "", report.message or "")
+            report.message = f"{earlier}; {note}" if earlier else note
     return batch.files
 
 
@@ -786,6 +789,63 @@ def warning_lines(batch: Batch, outcomes: list[Outcome]) -> list[str]:
         for o in outcomes
         if o.severity == "warning" and not o.success
     ]
+
+
+def plausibility_thresholds(settings: Settings | None = None) -> plausibility.Thresholds:
+    """The plausibility gate's thresholds from the settings module."""
+    s = settings or get_settings()
+    return plausibility.Thresholds(
+        max_factor_own=s.plausibility_max_factor_own,
+        max_factor_class=s.plausibility_max_factor_class,
+        min_class_peers=s.plausibility_min_class_peers,
+    )
+
+
+def plausibility_gate(
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    core: dict[str, pl.DataFrame],
+    thresholds: plausibility.Thresholds,
+) -> dict[str, pl.DataFrame]:
+    """Quarantine survey responses whose spend per inhabitant jumps (`expectations.plausibility`).
+
+    Reads the municipalities' history from the warehouse (so it runs at load, in quarter
+    order); the flagged rows move from the good rows to the quarantine with their reason,
+    the core rows are made again without them and every file's rows are accounted anew.
+    Returns the core rows to load; a budget batch passes through.
+    """
+    if batch.source != "survey":
+        return core
+    history = con.sql(
+        sql("sql/select_survey_plausibility_history"), params={"quarter": str(batch.quarter)}
+    ).pl()
+    flagged = plausibility.jumps(batch.good, history, thresholds)
+    batch.outcomes = [o for o in batch.outcomes if o.suite != plausibility.SUITE]
+    batch.outcomes.append(plausibility.outcome(batch.good.height, flagged.height, thresholds))
+    if flagged.is_empty():
+        return core
+    moved = (
+        batch.raw.join(flagged, on="row_id", how="inner")
+        .select(
+            pl.lit(batch.run_id).alias("run_id"),
+            pl.lit(str(batch.quarter)).alias("quarter"),
+            pl.lit(batch.source).alias("source"),
+            "source_file",
+            "source_row",
+            "row_values",
+            pl.concat_list(pl.col("reason")).alias("reasons"),
+            "failed_values",
+        )
+        .cast(dict(batch.quarantined.schema))  # type: ignore[arg-type]
+    )
+    batch.quarantined = pl.concat([batch.quarantined, moved]).sort("source_file", "source_row")
+    batch.good = batch.good.join(flagged.select("row_id"), on="row_id", how="anti")
+    if batch.warnings.width:
+        lineage = moved.select("source_file", "source_row")
+        batch.warnings = batch.warnings.join(lineage, on=["source_file", "source_row"], how="anti")
+    core = transform_batch(batch)
+    account_rows(batch, core)
+    return core
 
 
 def new_size(batch: Batch, core: dict[str, pl.DataFrame]) -> shrink.PartitionSize:

@@ -94,6 +94,20 @@ class Settings(BaseSettings):
     # Survey tools stamp local time (up to 2 h ahead of UTC here) and clocks drift; a day
     # covers both, and no real response comes from tomorrow.
     future_submission_tolerance_hours: float = Field(default=24, ge=0)
+    # The plausibility gate (expectations/plausibility.py) quarantines a survey response
+    # whose digital extra spend per inhabitant is more than this many times the
+    # municipality's median of the quarters loaded before. Real quarters move by tens of
+    # percent and a laptop round can triple one; an amount typed ×1000 or in cents jumps
+    # ×100 to ×1000. Twenty leaves a wide margin on both sides (generated demo data, whose
+    # quarters vary as real ones do, reaches ×9 at most).
+    plausibility_max_factor_own: float = Field(default=20, gt=1)
+    # Without history: more than this many times the median of its size class in the
+    # quarter. Municipalities of one class differ more among themselves than one does from
+    # quarter to quarter (a few spend several times the median; ×6 at most in generated
+    # demo data), so the margin is wider.
+    plausibility_max_factor_class: float = Field(default=50, gt=1)
+    # A size class with fewer responses than this has no median worth comparing with.
+    plausibility_min_class_peers: int = Field(default=5, ge=1)
     # Where a backfill ingests, validates and transforms quarters concurrently: threads
     # (polars and DuckDB release the GIL), processes, or a Dask cluster via prefect-dask
     # (dask_address, or a temporary local cluster of `concurrency` worker processes).

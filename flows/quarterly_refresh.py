@@ -269,6 +269,9 @@ def write(
             for i, p in enumerate(prepared):
                 if i:
                     fault_point("write:between_sources")  # test hook (warehouse/faults.py)
+                p.core = pipeline.plausibility_gate(
+                    con, p.batch, p.core, pipeline.plausibility_thresholds(settings)
+                )
                 why = None if allow_shrink else pipeline.shrink_refusal(con, p.batch, p.core, settings)
                 if why is not None:
                     refused[p.batch.source] = why

@@ -270,11 +270,16 @@ def test_a_budget_correction_supersedes_the_original_whatever_its_name(home: Pat
 
 
 def _edit_survey(path: Path, edit) -> list[list[str]]:
-    """Rewrite a survey export through `edit(records)`; returns the records written."""
-    records = list(csv.reader(io.StringIO(path.read_bytes().decode("latin-1"), newline="")))
-    records = edit(records)
+    """Rewrite a survey export through `edit(records)` in its own delimiter; returns the records.
+
+    Latin-1 keeps every byte (a UTF-8 BOM or accent included) as it was.
+    """
+    text = path.read_bytes().decode("latin-1")
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    records = edit(list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
     out = io.StringIO(newline="")
-    csv.writer(out).writerows(records)
+    csv.writer(out, delimiter=delimiter).writerows(records)
     path.write_bytes(out.getvalue().encode("latin-1"))
     return records
 
@@ -338,3 +343,90 @@ def test_one_response_id_for_two_municipalities_is_flagged_in_the_summary(home: 
     code, output = _run("run", "--quarter", "2021Q1")
     assert code == _expected_code(home, "2021Q1"), output
     assert "warning survey 2021Q1: response_id_one_municipality: 2 of " in output, output
+
+
+# --- 3. an amount typed ×1000 is quarantined, not published -----------------------------
+
+# The digital amount columns as the generator heads them in one export or another.
+AMOUNT_HEADERS = (
+    ("Extra costs hardware", "hardware_eur"),
+    ("Extra costs software licences", "software_licences_eur"),
+    ("Extra costs ICT support", "ict_support_eur"),
+    ("Extra costs digital security", "security_eur"),
+    ("Extra costs other", "other_eur"),
+)
+
+
+def _small_current_rows(home: Path, quarter: str, count: int) -> list[int]:
+    """Source rows of `count` current responses of municipalities under 20,000 inhabitants."""
+    rows = _query(
+        _warehouse(home),
+        "select r.source_row from core.fct_survey_response r join core.dim_municipality_population p"
+        " on p.municipality_code = r.municipality_code and p.year = cast(left(r.quarter, 4) as integer)"
+        " where r.quarter = ? and not r.is_superseded and p.population < 20000 and r.municipality_code not in"
+        " (select municipality_code from core.fct_survey_response where quarter = ? and is_superseded)"
+        # With an earlier quarter loaded, one the municipality responded to as well.
+        " and (r.municipality_code in (select municipality_code from core.fct_survey_cost where quarter < ?)"
+        " or not exists (select 1 from core.fct_survey_cost where quarter < ?))"
+        " order by r.source_row",
+        [quarter, quarter, quarter, quarter],
+    )
+    return [r[0] for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("quarter", "compared_with"), [("2021Q2", "its own median of"), ("2021Q1", "the median of")]
+)
+def test_amounts_typed_x1000_are_quarantined_with_both_values(
+    home: Path, tmp_path: Path, quarter: str, compared_with: str
+) -> None:
+    survey = _survey_file(home, quarter)
+    header = _edit_survey(survey, lambda records: records)[0]
+    columns = [next(header.index(h) for h in names if h in header) for names in AMOUNT_HEADERS]
+    typed: list[int] = []
+
+    def times_1000(records: list[list[str]]) -> list[list[str]]:
+        for source_row in _small_current_rows(home, quarter, 50):
+            record = records[source_row - 1]
+            # Whole euros, maybe with thousands dots: typed ×1000 is the digits and three zeros.
+            digits = [record[c].replace(".", "") for c in columns]
+            if len(typed) < 3 and all(d.isdigit() for d in digits) and int(digits[0]) > 0:
+                for c, d in zip(columns, digits, strict=True):
+                    record[c] = d + "000"
+                typed.append(source_row)
+        return records
+
+    untouched = tmp_path / "untouched"
+    shutil.copytree(home, untouched)
+    _edit_survey(survey, times_1000)
+    assert len(typed) == 3
+
+    code, output = _run("run", "--quarter", quarter)
+    assert code == 2, output
+    quarantined = [
+        row
+        for row in _query(
+            _warehouse(home),
+            "select source_row, reasons, failed_values from quarantine.rejected_rows"
+            " where quarter = ? and source = 'survey' order by source_row",
+            [quarter],
+        )
+        if any(r.startswith("amount_per_inhabitant_jump: ") for r in row[1])
+    ]
+    assert [r[0] for r in quarantined] == typed
+    for _, reasons, failed_values in quarantined:
+        (reason,) = [r for r in reasons if r.startswith("amount_per_inhabitant_jump: ")]
+        assert re.search(rf"per 1,000 inhabitants is ×[\d,]+ {compared_with} €[\d,.]+", reason), reason
+        assert failed_values[0].startswith("digital_extra_per_1000_inhabitants=")
+
+    # The published estimate is the one of the same files without those three responses.
+    def drop_typed(records: list[list[str]]) -> list[list[str]]:
+        return [r for i, r in enumerate(records, start=1) if i not in typed]
+
+    _edit_survey(_survey_file(untouched, quarter), drop_typed)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COSTTRENDS_HOME", str(untouched))
+        code, output = _run("run", "--quarter", quarter)
+    assert code == 2, output
+    estimate = "select * from marts.national_estimate where quarter = ? order by all"
+    assert _query(_snapshot(home), estimate, [quarter]) == _query(_snapshot(untouched), estimate, [quarter])
