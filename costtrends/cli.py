@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
@@ -123,6 +124,31 @@ ALLOW_SHRINK_HELP = (
 )
 
 
+class _ExpectedFailure(logging.Filter):
+    """Drop Prefect's log lines (with their tracebacks) about a failure the CLI explains itself.
+
+    A run that fails for an expected reason (`EXPECTED`: a quarter that failed, a busy
+    warehouse, a missing landing zone) ends with one `failed:` line; Prefect would print
+    its own error and the full traceback before it. Any other exception still shows.
+    """
+
+    EXPECTED = ("RefreshFailed", "WarehouseBusy", "LandingMissing")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            return type(record.exc_info[1]).__name__ not in self.EXPECTED
+        if record.levelno >= logging.ERROR:
+            return not any(name in record.getMessage() for name in self.EXPECTED)
+        return True
+
+
+def _hide_expected_tracebacks() -> None:
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _ExpectedFailure) for f in logger.filters):
+            logger.addFilter(_ExpectedFailure())
+
+
 def _quiet_prefect() -> None:
     # The bars and the summary say what happens; Prefect's per-task lines would bury them.
     # Its warnings, such as waiting for another writer, still show.
@@ -161,6 +187,7 @@ def run(
     server = api_server.start()
     from flows.quarterly_refresh import quarterly_refresh
 
+    _hide_expected_tracebacks()
     server.adopt()
     with server.flow_settings():
         summary = _refresh(lambda: quarterly_refresh(str(q), allow_shrink=allow_shrink))
@@ -189,6 +216,7 @@ def backfill(
     server = api_server.start()
     from flows.backfill import backfill as backfill_flow
 
+    _hide_expected_tracebacks()
     server.adopt()
     with server.flow_settings():
         summaries = _refresh(

@@ -14,6 +14,8 @@ import io
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -430,3 +432,30 @@ def test_amounts_typed_x1000_are_quarantined_with_both_values(
     assert code == 2, output
     estimate = "select * from marts.national_estimate where quarter = ? order by all"
     assert _query(_snapshot(home), estimate, [quarter]) == _query(_snapshot(untouched), estimate, [quarter])
+
+
+# --- 7. an expected failure prints one line, no traceback --------------------------------
+
+
+def test_an_expected_failure_prints_one_line_and_no_traceback(prefect_harness: None, tmp_path: Path) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    missing = tmp_path / "not-mounted"
+    env = {
+        **os.environ,
+        "COSTTRENDS_HOME": str(tmp_path / "home"),
+        "COSTTRENDS_LANDING_DIR": str(missing),
+        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+        "COLUMNS": "2000",
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("costtrends")), "run", "--quarter", "2021Q1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert f"failed: landing folder {missing} does not exist" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "LandingMissing" not in done.stderr
