@@ -266,7 +266,9 @@ def ingest(
         Batch,
         FileDeferred,
         FileReport,
+        check_file_name,
         check_landing_path,
+        file_name,
         landing_files,
         settled_files,
     )
@@ -283,9 +285,10 @@ def ingest(
     paths = landing_files(landing, "budget", quarter)
     growing = settled_files(paths, get_settings().landing_settle_seconds)
     for index, path in enumerate(paths):
-        report = FileReport("budget", str(quarter), path.name, None, None, "loaded", None)
+        report = FileReport("budget", str(quarter), file_name(path), None, None, "loaded", None)
         reports.append(report)
         try:
+            check_file_name(path)
             check_landing_path(path, landing)
             if path in growing:
                 raise FileDeferred(growing[path])

@@ -50,7 +50,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from costtrends.pipeline import SOURCES, code_version, landing_files
+from costtrends.pipeline import SOURCES, code_version, file_name, landing_files
+from costtrends.safe_text import printable
 from transforms.quarter import Quarter
 from transforms.readers import sha256_of
 from warehouse.db import sql
@@ -102,9 +103,10 @@ class FileStamp:
 
     @classmethod
     def of(cls, path: Path) -> FileStamp:
+        """`path` is kept as text the warehouse can store: undecodable bytes escaped."""
         resolved = path.resolve()
         st = resolved.stat()
-        return cls(str(resolved), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+        return cls(printable(str(resolved)), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
 class FileHashes:
@@ -131,7 +133,7 @@ class FileHashes:
         recorded = self.known.get(before.path)
         if recorded is not None and recorded[0] == before:
             return recorded[1]
-        digest = sha256_of(Path(before.path))
+        digest = sha256_of(path.resolve())
         settled = max(before.mtime_ns, before.ctime_ns) < started - self.racy_ns
         if settled and FileStamp.of(path) == before:
             self.known[before.path] = self.fresh[before.path] = (before, digest)
@@ -173,7 +175,7 @@ def landing_hashes(landing: Path, source: str, quarter: Quarter, hashes: FileHas
     """
     files = landing_files(landing, source, quarter)
     sha = hashes.sha256 if hashes is not None else sha256_of
-    return ",".join(sorted(f"{p.name}:{sha(p)}" for p in files))
+    return ",".join(sorted(f"{file_name(p)}:{sha(p)}" for p in files))
 
 
 def landing_signature(landing: Path, source: str, quarter: Quarter) -> Signature:
@@ -181,7 +183,7 @@ def landing_signature(landing: Path, source: str, quarter: Quarter) -> Signature
     signature = []
     for path in landing_files(landing, source, quarter):
         stat = path.stat()
-        signature.append((path.name, stat.st_size, stat.st_mtime_ns))
+        signature.append((file_name(path), stat.st_size, stat.st_mtime_ns))
     return signature
 
 

@@ -23,6 +23,7 @@ import duckdb
 import polars as pl
 
 from costtrends import __version__, shrink
+from costtrends.safe_text import printable
 from costtrends.settings import Settings, get_settings
 from expectations import docs as docs_html
 from expectations import plausibility
@@ -140,6 +141,23 @@ class FileDeferred(FileRejected):
     """The file may still be being written: not read now, picked up by a retry or the next run."""
 
 
+def file_name(path: Path) -> str:
+    """The file's name as reports, the warehouse and messages show it: undecodable bytes as `\\xNN`."""
+    return printable(path.name)
+
+
+def check_file_name(path: Path) -> None:
+    """Raise `FileRejected` for a name that is not plain text (not UTF-8, or with control characters).
+
+    Such a name cannot be stored or shown as it is; the message shows it escaped.
+    """
+    shown = file_name(path)
+    if shown != path.name:
+        raise FileRejected(
+            f"{shown}: the file name is not valid UTF-8 text (shown escaped); rename the file to load it"
+        )
+
+
 def check_landing_path(path: Path, landing: Path) -> None:
     """Raise `FileRejected` for a landing entry that resolves outside the landing zone (a symlink)."""
     try:
@@ -198,9 +216,10 @@ def ingest_batch(
     paths = landing_files(landing, source, quarter)
     growing = settled_files(paths, get_settings().landing_settle_seconds)
     for path in paths:
-        report = FileReport(source, str(quarter), path.name, None, None, "loaded", None)
+        report = FileReport(source, str(quarter), file_name(path), None, None, "loaded", None)
         reports.append(report)
         try:
+            check_file_name(path)
             check_landing_path(path, landing)
             if path in growing:
                 raise FileDeferred(growing[path])

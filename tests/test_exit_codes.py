@@ -77,3 +77,15 @@ def test_a_deferred_file_is_listed_with_its_reason(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(refresh_flow, "quarterly_refresh", lambda quarter, **_: summary)
     result = CliRunner().invoke(cli.app, ["run", "--quarter", "2021Q1"], terminal_width=200)
     assert "deferred survey/2021Q1/deferred.csv: deferred.csv: still being written" in result.output
+
+
+def test_markup_in_a_message_prints_as_text_and_changes_no_exit_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = _summary("loaded", "rejected")
+    summary.files[1].file_name = "[bold]x.csv"
+    summary.files[1].message = "[/bold][/link] x"
+    summary.warnings = ["survey 2021Q1: drift: [/red] fell"]
+    monkeypatch.setattr(refresh_flow, "quarterly_refresh", lambda quarter, **_: summary)
+    result = CliRunner().invoke(cli.app, ["run", "--quarter", "2021Q1"], terminal_width=200)
+    assert result.exit_code == 2, result.output
+    assert "rejected survey/2021Q1/[bold]x.csv: [/bold][/link] x" in result.output
+    assert "warning survey 2021Q1: drift: [/red] fell" in result.output

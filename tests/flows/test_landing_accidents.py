@@ -459,3 +459,55 @@ def test_an_expected_failure_prints_one_line_and_no_traceback(prefect_harness: N
     assert f"failed: landing folder {missing} does not exist" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
     assert "LandingMissing" not in done.stderr
+
+
+# --- 5. and 6. bytes are data, never instructions -----------------------------------------
+
+
+def test_an_undecodable_file_name_is_rejected_shown_escaped_and_stops_nothing(home: Path) -> None:
+    folder = os.fsencode(home / "landing" / "survey" / "2021Q1")
+    with open(os.path.join(folder, b"uitvraag \xff\xfe.csv"), "wb") as fh:
+        fh.write(_survey_file(home).read_bytes())
+    code, output = _run("run", "--quarter", "2021Q1")
+    assert code == 2, output
+    shown = "uitvraag \\xff\\xfe.csv"
+    assert (
+        f"rejected survey/2021Q1/{shown}: {shown}: the file name is not valid UTF-8 text (shown escaped); "
+        "rename the file to load it"
+    ) in output
+    assert "Traceback" not in output
+    # Later runs plan past it, of this quarter and of others.
+    code, output = _run("run", "--quarter", "2021Q2")
+    assert code == _expected_code(home, "2021Q2"), output
+    code, output = _run("run", "--quarter", "2021Q1")
+    assert code == 2, output
+
+
+MARKUP = "[/bold][link=https://example.invalid]x[/link][red]"
+# A file name cannot hold "/": opening tags only.
+NAME_MARKUP = "[bold red]evil[link=javascript:alert(1)]x"
+
+
+def test_markup_in_a_file_name_and_a_value_prints_as_text(home: Path) -> None:
+    folder = home / "landing" / "survey" / "2021Q1"
+    (folder / f"{NAME_MARKUP}.txt").write_bytes(b"not an export")
+
+    def hostile_municipality(records: list[list[str]]) -> list[list[str]]:
+        header = records[0]
+        row = list(records[5])
+        row[header.index("Organisation")] = MARKUP
+        row[0] = "999998"
+        return [*records, row]
+
+    _edit_survey(_survey_file(home), hostile_municipality)
+    code, output = _run("run", "--quarter", "2021Q1")
+    assert code == 2, output
+    rejected = (
+        f"rejected survey/2021Q1/{NAME_MARKUP}.txt: {NAME_MARKUP}.txt: no known column in the header row"
+    )
+    assert rejected in output, output
+
+    code, output = _run("quarantine", "--quarter", "2021Q1", "--source", "survey", "--limit", "500")
+    assert code == 0, output
+    assert "Traceback" not in output
+    assert MARKUP in output
