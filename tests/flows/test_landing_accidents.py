@@ -165,6 +165,7 @@ def _survey_file(home: Path, quarter: str = "2021Q1") -> Path:
         ("random bytes", bytes(range(1, 256)) * 40, "binary data, not a text export"),
         ("empty", b"", "empty file"),
         ("header only", None, "header only, no data rows"),
+        ("wrong header", b"kolom_a;kolom_b\n1;2\n", "no known column in the header row"),
     ],
 )
 def test_a_bad_reupload_keeps_the_loaded_quarter_and_exits_3(
