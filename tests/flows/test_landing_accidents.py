@@ -93,10 +93,6 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def _one_line(output: str) -> str:
-    return output
-
-
 # --- 1. a missing landing folder never empties history -----------------------------------
 
 
@@ -108,7 +104,7 @@ def test_a_landing_root_that_is_not_there_fails_and_changes_nothing(
     monkeypatch.setenv("COSTTRENDS_LANDING_DIR", str(unmounted))
     code, output = _run("run", "--quarter", "2021Q2")
     assert code == 1, output
-    assert f"failed: landing folder {unmounted} does not exist" in _one_line(output)
+    assert f"failed: landing folder {unmounted} does not exist" in output
     assert "Traceback" not in output
     assert _loaded(home, "2021Q1") == loaded
     assert _published(home) == published
@@ -121,7 +117,7 @@ def test_an_empty_landing_root_fails_and_changes_nothing(home: Path, tmp_path: P
     monkeypatch.setenv("COSTTRENDS_LANDING_DIR", str(empty))
     code, output = _run("run", "--quarter", "2021Q2")
     assert code == 1, output
-    assert f"failed: landing folder {empty} is empty" in _one_line(output)
+    assert f"failed: landing folder {empty} is empty" in output
     assert _published(home) == published
 
 
@@ -134,11 +130,10 @@ def test_a_deleted_old_quarter_is_kept_and_reported_not_restated(home: Path) -> 
     shutil.rmtree(home / "landing" / "budget" / "2021Q1")
     code, output = _run("run", "--quarter", "2021Q2")
     assert code == 3, output
-    line = _one_line(output)
     for source in ("survey", "budget"):
         folder = home / "landing" / source / "2021Q1"
         assert (
-            f"refused {source} 2021Q1: not replaced: its landing folder {folder} is missing or empty" in line
+            f"refused {source} 2021Q1: not replaced: its landing folder {folder} is missing or empty" in output
         ), output
     assert "restated" not in output
     assert _loaded(home, "2021Q1") == loaded
@@ -178,15 +173,14 @@ def test_a_bad_reupload_keeps_the_loaded_quarter_and_exits_3(
     survey.write_bytes(content)
     code, output = _run("run", "--quarter", "2021Q1")
     assert code == 3, output
-    line = _one_line(output)
-    assert f"rejected survey/2021Q1/survey_2021Q1.csv: survey_2021Q1.csv: {rejection}" in line, output
+    assert f"rejected survey/2021Q1/survey_2021Q1.csv: survey_2021Q1.csv: {rejection}" in output, output
     responses, municipalities = _query(
         _warehouse(home),
         "select count(*), count(distinct municipality_code) from core.fct_survey_response where quarter = '2021Q1'",
     )[0]
     assert (
         f"refused survey 2021Q1: not replaced: the landing files now give 0 of the {responses:,} responses "
-        f"and 0 of the {municipalities:,} municipalities loaded" in line
+        f"and 0 of the {municipalities:,} municipalities loaded" in output
     )
     assert _loaded(home, "2021Q1") == loaded
     assert _published(home) == published
@@ -205,7 +199,7 @@ def test_a_file_with_half_its_rows_is_refused_unless_allowed(home: Path) -> None
     assert code == 3, output
     match = re.search(
         r"refused survey 2021Q1: not replaced: the landing files now give (\d+) of the (\d+) responses",
-        _one_line(output),
+        output,
     )
     assert match, output
     assert int(match.group(2)) == loaded[0]
