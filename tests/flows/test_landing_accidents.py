@@ -133,7 +133,8 @@ def test_a_deleted_old_quarter_is_kept_and_reported_not_restated(home: Path) -> 
     for source in ("survey", "budget"):
         folder = home / "landing" / source / "2021Q1"
         assert (
-            f"refused {source} 2021Q1: not replaced: its landing folder {folder} is missing or empty" in output
+            f"refused {source} 2021Q1: not replaced: its landing folder {folder} is missing or empty"
+            in output
         ), output
     assert "restated" not in output
     assert _loaded(home, "2021Q1") == loaded
