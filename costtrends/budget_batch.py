@@ -10,7 +10,7 @@ the tables `superseded` and `bad_rows` (``warehouse/ddl/create_budget_store.sql`
 ingest:    every landing file of the quarter, read a chunk at a time
            (`transforms.budget_readers`), standardized (`transforms.budget`) and written;
            then restatements are settled: of two files reporting a municipality × kind, the
-           later one (`transforms.budget.natural_key` order of names) counts, the other's
+           later one in correction order (`transforms.file_order`) counts, the other's
            lines are superseded (kept in raw, not in core, counted per file);
 validate:  the budget suite runs on the store's `staged` view
            (`expectations.gate.validate_table`); only rows that fail a check or have an
@@ -218,6 +218,8 @@ class StoredRows:
     insert: str  # a SQL file under warehouse/ inserting them from the store attached as `budget_store`
     height: int
     by_file: dict[str, int] = field(default_factory=dict)
+    # Distinct municipalities among the rows (what the shrink guard compares).
+    municipalities: int = 0
 
     def insert_into(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
         """Insert the rows into `table` of `con`, DuckDB to DuckDB: the store is attached read-only.
@@ -274,7 +276,9 @@ def ingest(
         Batch,
         FileDeferred,
         FileReport,
+        check_file_name,
         check_landing_path,
+        file_name,
         landing_files,
         settled_files,
     )
@@ -291,9 +295,10 @@ def ingest(
     paths = landing_files(landing, "budget", quarter)
     growing = settled_files(paths, get_settings().landing_settle_seconds)
     for index, path in enumerate(paths):
-        report = FileReport("budget", str(quarter), path.name, None, None, "loaded", None)
+        report = FileReport("budget", str(quarter), file_name(path), None, None, "loaded", None)
         reports.append(report)
         try:
+            check_file_name(path)
             check_landing_path(path, landing)
             if path in growing:
                 raise FileDeferred(growing[path])
@@ -322,12 +327,15 @@ def ingest(
         coverage.append(covered)
     store.versions = _settle(store, coverage, hashes)
     superseded = (
-        store.versions.filter(~pl.col("is_current")).group_by("source_file").agg(pl.col("lines").sum())
+        store.versions.filter(~pl.col("is_current"))
+        .group_by("source_file")
+        .agg(pl.col("lines").sum(), pl.col("superseded_by").unique().sort())
     )
     for report in reports:
-        for name, lines in superseded.iter_rows():
+        for name, lines, later in superseded.iter_rows():
             if name == report.file_name:
                 report.rows_superseded = int(lines)
+                report.message = f"{name}: {int(lines):,} lines superseded by {', '.join(later)}"
     empty = pl.DataFrame(schema={"row_id": pl.Int64, "source_file": pl.Utf8, "source_row": pl.Int64})
     batch = Batch("budget", quarter, run_id, reports, empty, empty, store=store)
     batch.other_inputs = year_to_date_inputs(landing, quarter, sha256_of)
@@ -703,10 +711,16 @@ def transform(batch: Batch) -> dict[str, pl.DataFrame | StoredRows]:
         return {"core.fct_budget": pl.DataFrame(schema=CORE_SCHEMA)}
     with store.connect(read_only=True) as con:
         counts = con.sql(sql("sql/select_budget_loaded_by_file")).fetchall()
+        municipalities = int(con.sql(sql("sql/select_budget_loaded_municipalities")).fetchall()[0][0])
     by_file = {str(name): int(n) for name, n in counts}
     return {
         "core.fct_budget": StoredRows(
-            store.database, "core.fct_budget", "sql/insert_budget_core_rows", sum(by_file.values()), by_file
+            store.database,
+            "core.fct_budget",
+            "sql/insert_budget_core_rows",
+            sum(by_file.values()),
+            by_file,
+            municipalities,
         )
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
@@ -13,7 +14,10 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from costtrends.safe_text import console as safe
+from costtrends.safe_text import printable
 from flows import api_server
 from transforms.quarter import Quarter, QuarterError
 from warehouse.db import sql
@@ -29,7 +33,7 @@ app = typer.Typer(
 )
 console = Console()
 
-EXIT_CLEAN, EXIT_FAILED, EXIT_PARTIAL = 0, 1, 2
+EXIT_CLEAN, EXIT_FAILED, EXIT_PARTIAL, EXIT_REFUSED = 0, 1, 2, 3
 T = TypeVar("T")
 
 
@@ -40,7 +44,13 @@ def _quarter(text: str) -> Quarter:
         raise typer.BadParameter(str(exc)) from exc
 
 
+def _cell(value: object) -> Text:
+    """A table cell that shows `value` as it is: never read as markup."""
+    return Text(printable(str(value)))
+
+
 def _print_summaries(summaries: list) -> int:
+    """The run's table, its rejected files, refusals and warnings; returns the exit code (README)."""
     table = Table(title="Refresh summary")
     for column in ("quarter", "files", "rows read", "loaded", "quarantined", "status", "why"):
         table.add_column(column, justify="left" if column in ("quarter", "status", "why") else "right")
@@ -52,31 +62,44 @@ def _print_summaries(summaries: list) -> int:
             f"{s.rows_loaded:,}",
             f"{s.rows_quarantined:,}",
             s.status,
-            s.error or s.reason or "unchanged",
+            _cell(s.error or s.reason or ("landing files missing" if s.status == "refused" else "unchanged")),
         )
     console.print(table)
     counts = {status: sum(s.status == status for s in summaries) for status in ("clean", "partial")}
     skipped = sum(s.status == "skipped" for s in summaries)
+    refused = sum(s.status == "refused" for s in summaries)
     read, loaded = sum(s.rows_read for s in summaries), sum(s.rows_loaded for s in summaries)
     console.print(
         f"{len(summaries)} quarters: {counts['clean'] + counts['partial']} refreshed "
-        f"({counts['partial']} partial), {skipped} skipped as unchanged; rows read {read:,}, "
-        f"loaded {loaded:,}, quarantined {sum(s.rows_quarantined for s in summaries):,}"
+        f"({counts['partial']} partial), {refused} refused, {skipped} skipped as unchanged; "
+        f"rows read {read:,}, loaded {loaded:,}, quarantined {sum(s.rows_quarantined for s in summaries):,}"
     )
     for s in summaries:
         for f in s.files:
+            where = f"{safe(f.source)}/{s.quarter}/{safe(f.file_name)}"
             if f.status in ("rejected", "deferred"):
-                console.print(f"[red]{f.status}[/red] {f.source}/{s.quarter}/{f.file_name}: {f.message}")
+                console.print(f"[red]{f.status}[/red] {where}: {safe(f.message)}")
+            elif f.rows_superseded:
+                console.print(f"superseded {where}: {safe(f.message)}")
+    for s in summaries:
+        for line in getattr(s, "refused", []):
+            console.print(f"[red]refused[/red] {safe(line)}")
+    for s in summaries:
+        for line in getattr(s, "warnings", []):
+            console.print(f"[yellow]warning[/yellow] {safe(line)}")
     for s in summaries:
         if getattr(s, "docs", None):
-            console.print(f"validation {s.quarter}: {s.docs}")
+            console.print(f"validation {s.quarter}: {safe(s.docs)}")
     if any(s.status in ("failed", "not reached") for s in summaries):
         return EXIT_FAILED
+    if any(s.status == "refused" for s in summaries):
+        return EXIT_REFUSED
     return EXIT_PARTIAL if any(s.status == "partial" for s in summaries) else EXIT_CLEAN
 
 
 def _refresh(call: Callable[[], T]) -> T:
     """Run a flow under the stage bars; a failed run or a busy warehouse exits 1 with its message."""
+    from costtrends.incremental import LandingMissing
     from costtrends.locking import WarehouseBusy
     from costtrends.progress import StageBars
     from flows.quarterly_refresh import RefreshFailed
@@ -85,14 +108,45 @@ def _refresh(call: Callable[[], T]) -> T:
     try:
         with StageBars(console).shown():
             result = call()
-    except (RefreshFailed, WarehouseBusy) as exc:
-        console.print(f"[red]failed[/red]: {exc}")
+    except (RefreshFailed, WarehouseBusy, LandingMissing) as exc:
+        console.print(f"[red]failed[/red]: {safe(exc)}")
         raise typer.Exit(EXIT_FAILED) from exc
     except Exception as exc:  # anything else: one line naming it, not a traceback (exit codes: README)
-        console.print(f"[red]failed[/red]: {type(exc).__name__}: {exc}")
+        console.print(f"[red]failed[/red]: {type(exc).__name__}: {safe(exc)}")
         raise typer.Exit(EXIT_FAILED) from exc
     console.print(f"took {time.perf_counter() - started:.1f} s")
     return result
+
+
+ALLOW_SHRINK_HELP = (
+    "Replace a loaded quarter even when its landing files now give far fewer rows or "
+    "municipalities, or none (otherwise such a quarter is kept and the run exits 3)"
+)
+
+
+class _ExpectedFailure(logging.Filter):
+    """Drop Prefect's log lines (with their tracebacks) about a failure the CLI explains itself.
+
+    A run that fails for an expected reason (`EXPECTED`: a quarter that failed, a busy
+    warehouse, a missing landing zone) ends with one `failed:` line; Prefect would print
+    its own error and the full traceback before it. Any other exception still shows.
+    """
+
+    EXPECTED = ("RefreshFailed", "WarehouseBusy", "LandingMissing")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            return type(record.exc_info[1]).__name__ not in self.EXPECTED
+        if record.levelno >= logging.ERROR:
+            return not any(name in record.getMessage() for name in self.EXPECTED)
+        return True
+
+
+def _hide_expected_tracebacks() -> None:
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _ExpectedFailure) for f in logger.filters):
+            logger.addFilter(_ExpectedFailure())
 
 
 def _quiet_prefect() -> None:
@@ -116,7 +170,7 @@ def generate(
     summary = run_generate(settings.landing, _quarter(start), _quarter(end), seed=seed, scale=scale)
     console.print(
         f"wrote {len(summary.files)} files ({summary.survey_rows:,} survey rows, "
-        f"{summary.budget_rows:,} budget rows) under {settings.landing}"
+        f"{summary.budget_rows:,} budget rows) under {safe(settings.landing)}"
     )
 
 
@@ -125,6 +179,7 @@ def run(
     quarter: Annotated[
         str | None, typer.Option(help="Quarter to refresh; default: the last finished one")
     ] = None,
+    allow_shrink: Annotated[bool, typer.Option("--allow-shrink", help=ALLOW_SHRINK_HELP)] = False,
 ) -> None:
     """Refresh one quarter (and any loaded quarter whose files changed since): load, marts, snapshot."""
     q = _quarter(quarter) if quarter else Quarter.last_finished()
@@ -132,11 +187,12 @@ def run(
     server = api_server.start()
     from flows.quarterly_refresh import quarterly_refresh
 
+    _hide_expected_tracebacks()
     server.adopt()
     with server.flow_settings():
-        summary = _refresh(lambda: quarterly_refresh(str(q)))
+        summary = _refresh(lambda: quarterly_refresh(str(q), allow_shrink=allow_shrink))
     code = _print_summaries(sorted([summary, *summary.also_refreshed], key=lambda s: s.quarter))
-    console.print(f"snapshot: {summary.snapshot}")
+    console.print(f"snapshot: {safe(summary.snapshot)}")
     raise typer.Exit(code)
 
 
@@ -148,6 +204,7 @@ def backfill(
         int | None, typer.Option(min=1, help="Quarters prepared at once; default: COSTTRENDS_CONCURRENCY")
     ] = None,
     force: Annotated[bool, typer.Option(help="Redo quarters whose files and code are unchanged too")] = False,
+    allow_shrink: Annotated[bool, typer.Option("--allow-shrink", help=ALLOW_SHRINK_HELP)] = False,
 ) -> None:
     """Refresh a range of quarters: prepared concurrently, written in order, published once at the end.
 
@@ -159,14 +216,17 @@ def backfill(
     server = api_server.start()
     from flows.backfill import backfill as backfill_flow
 
+    _hide_expected_tracebacks()
     server.adopt()
     with server.flow_settings():
         summaries = _refresh(
-            lambda: backfill_flow(str(first), str(last), force=force, concurrency=concurrency)
+            lambda: backfill_flow(
+                str(first), str(last), force=force, concurrency=concurrency, allow_shrink=allow_shrink
+            )
         )
     code = _print_summaries(summaries)
     if summaries:
-        console.print(f"snapshot: {summaries[-1].snapshot}")
+        console.print(f"snapshot: {safe(summaries[-1].snapshot)}")
     raise typer.Exit(code)
 
 
@@ -234,11 +294,11 @@ def demo(
     _print_summaries(summaries)
     snapshot = get_settings().snapshot
     console.print(national_trend_table(snapshot))
-    console.print(f"Snapshot: [bold]{snapshot}[/bold] (took {time.perf_counter() - started:.1f} s)")
+    console.print(f"Snapshot: [bold]{safe(snapshot)}[/bold] (took {time.perf_counter() - started:.1f} s)")
     from costtrends.report import REPORT_NAME, write_report
 
     report_path = write_report(snapshot, get_settings().published / REPORT_NAME)
-    console.print(f"Report: [bold]{report_path}[/bold] (open it in a browser)")
+    console.print(f"Report: [bold]{safe(report_path)}[/bold] (open it in a browser)")
     console.print(
         "Try: duckdb -readonly "
         f'{snapshot} "select quarter, cost_category, estimate_low_eur, estimate_eur, estimate_high_eur '
@@ -260,9 +320,9 @@ def report(
     try:
         path = write_report(settings.snapshot, out or settings.published / REPORT_NAME)
     except FileNotFoundError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{safe(exc)}[/red]")
         raise typer.Exit(EXIT_FAILED) from exc
-    console.print(f"Report: {path}")
+    console.print(f"Report: {safe(path)}")
 
 
 fetch_app = typer.Typer(
@@ -375,18 +435,21 @@ def _reading(settings: Settings, purpose: str) -> Iterator[duckdb.DuckDBPyConnec
     from costtrends.locking import WarehouseBusy, warehouse_lock
 
     if not settings.warehouse.exists():
-        console.print(f"no warehouse yet at {settings.warehouse}")
+        console.print(f"no warehouse yet at {safe(settings.warehouse)}")
         raise typer.Exit(EXIT_FAILED)
     try:
         with (
             warehouse_lock(
-                settings.warehouse, purpose=purpose, timeout=settings.lock_timeout_seconds, log=console.print
+                settings.warehouse,
+                purpose=purpose,
+                timeout=settings.lock_timeout_seconds,
+                log=lambda line: console.print(safe(line)),
             ),
             duckdb.connect(str(settings.warehouse), read_only=True) as con,
         ):
             yield con
     except WarehouseBusy as exc:
-        console.print(f"[red]failed[/red]: {exc}")
+        console.print(f"[red]failed[/red]: {safe(exc)}")
         raise typer.Exit(EXIT_FAILED) from exc
 
 
@@ -400,11 +463,11 @@ def status() -> None:
     with _reading(settings, "status") as con:
         loaded = con.execute(sql("sql/select_status_files")).fetchall()
         failed = con.execute(sql("sql/select_status_checks")).fetchall()
-    table = Table(title=f"Loaded partitions in {settings.warehouse}")
+    table = Table(title=Text(f"Loaded partitions in {printable(str(settings.warehouse))}"))
     for column in ("quarter", "source", "files", "rejected files", "read", "loaded", "quarantined"):
         table.add_column(column, justify="left" if column in ("quarter", "source") else "right")
     for row in loaded:
-        table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
+        table.add_row(*[f"{v:,}" if isinstance(v, int) else _cell(v) for v in row])
     console.print(table)
     titles = {
         "error": "Errors: rows quarantined, or files rejected (rows 0)",
@@ -416,9 +479,11 @@ def status() -> None:
             checks.add_column(column, justify="right" if column == "rows" else "left")
         for quarter_, source, check, row_severity, rows, message in failed:
             if row_severity == severity:
-                checks.add_row(quarter_, source, check, f"{rows:,}", message or "")
+                checks.add_row(
+                    _cell(quarter_), _cell(source), _cell(check), f"{rows:,}", _cell(message or "")
+                )
         console.print(checks)
-    console.print(f"validation pages: {settings.docs / 'index.html'}")
+    console.print(f"validation pages: {safe(settings.docs / 'index.html')}")
 
 
 @app.command()
@@ -464,7 +529,7 @@ def quarantine(
     for column in ("quarter", "source", "file", "row", "reasons", "values"):
         table.add_column(column)
     for row in rows:
-        table.add_row(*[str(v) for v in row[:4]], "\n".join(row[4]), "\n".join(row[5]))
+        table.add_row(*[_cell(v) for v in row[:4]], _cell("\n".join(row[4])), _cell("\n".join(row[5])))
     console.print(table)
 
 

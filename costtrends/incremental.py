@@ -13,6 +13,12 @@ stale and the next run redoes it. Everything else is redone, with the reason:
     forced      current, but the caller asked for it
     requested   the quarter a refresh was asked for
 
+A loaded source whose landing folder is now missing or empty is not restated: files
+that vanish are an accident of the landing zone (a share not mounted, a folder moved),
+not a retraction. Such a quarter keeps what is loaded and its plan names the source in
+`missing`; the run reports it as refused (exit 3). With `allow_shrink` an emptied
+folder is a restatement like any other, and the quarter is reloaded from no files.
+
 Planning reads each landing file once per version of it, not once per run:
 `meta.file_hashes` keeps each file's SHA-256 with the stamp it had when hashed (resolved
 path, size, modification and change time in ns, inode, device), and planning reuses the
@@ -45,7 +51,8 @@ import duckdb
 import polars as pl
 
 from costtrends.budget_batch import year_to_date_inputs
-from costtrends.pipeline import SOURCES, code_version, landing_files
+from costtrends.pipeline import SOURCES, code_version, file_name, landing_files
+from costtrends.safe_text import printable
 from transforms.quarter import Quarter
 from transforms.readers import sha256_of
 from warehouse.db import sql
@@ -68,6 +75,8 @@ class QuarterPlan:
     reason: str | None
     detail: str = ""
     run_id: str = ""
+    # Loaded sources whose landing folder is missing or empty now: their data is kept.
+    missing: tuple[str, ...] = ()
 
     @property
     def skipped(self) -> bool:
@@ -95,9 +104,10 @@ class FileStamp:
 
     @classmethod
     def of(cls, path: Path) -> FileStamp:
+        """`path` is kept as text the warehouse can store: undecodable bytes escaped."""
         resolved = path.resolve()
         st = resolved.stat()
-        return cls(str(resolved), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+        return cls(printable(str(resolved)), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
 class FileHashes:
@@ -124,7 +134,7 @@ class FileHashes:
         recorded = self.known.get(before.path)
         if recorded is not None and recorded[0] == before:
             return recorded[1]
-        digest = sha256_of(Path(before.path))
+        digest = sha256_of(path.resolve())
         settled = max(before.mtime_ns, before.ctime_ns) < started - self.racy_ns
         if settled and FileStamp.of(path) == before:
             self.known[before.path] = self.fresh[before.path] = (before, digest)
@@ -168,7 +178,7 @@ def landing_hashes(landing: Path, source: str, quarter: Quarter, hashes: FileHas
     sha = hashes.sha256 if hashes is not None else sha256_of
     # A year-to-date Iv3 delivery is read against the year's earlier deliveries: they count too.
     others = year_to_date_inputs(landing, quarter, sha) if source == "budget" else []
-    return ",".join(sorted([*(f"{p.name}:{sha(p)}" for p in files), *others]))
+    return ",".join(sorted([*(f"{file_name(p)}:{sha(p)}" for p in files), *others]))
 
 
 def landing_signature(landing: Path, source: str, quarter: Quarter) -> Signature:
@@ -176,7 +186,7 @@ def landing_signature(landing: Path, source: str, quarter: Quarter) -> Signature
     signature = []
     for path in landing_files(landing, source, quarter):
         stat = path.stat()
-        signature.append((path.name, stat.st_size, stat.st_mtime_ns))
+        signature.append((file_name(path), stat.st_size, stat.st_mtime_ns))
     return signature
 
 
@@ -218,26 +228,69 @@ def plan_quarters(
     hashes: dict[tuple[Quarter, str], str],
     *,
     force: bool = False,
+    allow_shrink: bool = False,
 ) -> list[QuarterPlan]:
-    """Decide per quarter whether it is current; `hashes` are `landing_hashes` per quarter × source."""
+    """Decide per quarter whether it is current; `hashes` are `landing_hashes` per quarter × source.
+
+    A loaded source with no landing files now is `missing`, not restated, unless `allow_shrink`.
+    """
     version = code_version()
     plans = []
     for q in sorted(quarters):
         loaded = {s: state.get((str(q), s)) for s in SOURCES}
-        restated = [s for s, v in loaded.items() if v is not None and v[0] != hashes[(q, s)]]
+        missing = tuple(
+            s for s, v in loaded.items() if not allow_shrink and v is not None and v[0] and not hashes[(q, s)]
+        )
+        restated = [
+            s for s, v in loaded.items() if v is not None and v[0] != hashes[(q, s)] and s not in missing
+        ]
         if all(v is None for v in loaded.values()):
             plans.append(QuarterPlan(q, "new"))
         elif any(v is None or not v[2] for v in loaded.values()):
-            plans.append(QuarterPlan(q, "unfinished", "its last run did not finish"))
+            plans.append(QuarterPlan(q, "unfinished", "its last run did not finish", missing=missing))
         elif restated:
-            plans.append(QuarterPlan(q, "restated", f"{', '.join(restated)} files changed"))
+            plans.append(QuarterPlan(q, "restated", f"{', '.join(restated)} files changed", missing=missing))
         elif any(v is not None and v[1] != version for v in loaded.values()):
-            plans.append(QuarterPlan(q, "code", f"loaded by another code version, now {version}"))
+            plans.append(
+                QuarterPlan(q, "code", f"loaded by another code version, now {version}", missing=missing)
+            )
         elif force:
-            plans.append(QuarterPlan(q, "forced"))
+            plans.append(QuarterPlan(q, "forced", missing=missing))
+        elif missing:
+            plans.append(
+                QuarterPlan(
+                    q, None, f"{', '.join(missing)} landing files missing; loaded data kept", missing=missing
+                )
+            )
         else:
             plans.append(QuarterPlan(q, None, "inputs and code unchanged"))
     return plans
+
+
+class LandingMissing(RuntimeError):
+    """The landing root is missing or empty: an error, never a reason to empty loaded quarters."""
+
+
+def check_landing_root(landing: Path) -> None:
+    """Raise `LandingMissing` when the landing root is not a folder or holds nothing at all."""
+    if not landing.is_dir():
+        raise LandingMissing(
+            f"landing folder {landing} does not exist (a share not mounted? COSTTRENDS_LANDING_DIR); "
+            "nothing was read, loaded or published"
+        )
+    if not any(landing.iterdir()):
+        raise LandingMissing(
+            f"landing folder {landing} is empty (a share not mounted?); nothing was read, loaded or published"
+        )
+
+
+def missing_message(landing: Path, source: str, quarter: Quarter) -> str:
+    """The line a run prints for a loaded source × quarter whose landing files are gone."""
+    return (
+        f"{source} {quarter}: not replaced: its landing folder {landing / source / str(quarter)} is "
+        "missing or empty; the loaded data stays. Restore the files, or rerun with --allow-shrink "
+        "to empty it"
+    )
 
 
 def record_run(

@@ -89,6 +89,12 @@ def warehouse_lock(
 
 
 def _write_owner(warehouse: Path, purpose: str) -> None:
+    """Say who holds the lock, in `<warehouse>.owner`, written to a temp file and renamed.
+
+    Called with the lock held, so every other `<warehouse>.owner.<pid>.tmp` is a leftover
+    of a writer that failed or died while writing it: removed here. A failure to write
+    (a full disk) removes its own temp file and says which file it could not write.
+    """
     owner = {
         "purpose": purpose,
         "pid": os.getpid(),
@@ -96,6 +102,12 @@ def _write_owner(warehouse: Path, purpose: str) -> None:
         "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     target = owner_path(warehouse)
+    for stale in target.parent.glob(f"{target.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(owner), "utf-8")
-    os.replace(partial, target)
+    try:
+        partial.write_text(json.dumps(owner), "utf-8")
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise OSError(exc.errno, f"could not write the lock owner file {target}: {exc.strerror}") from exc

@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
-from costtrends import __version__
-from costtrends.settings import get_settings
+from costtrends import __version__, shrink
+from costtrends.safe_text import printable
+from costtrends.settings import Settings, get_settings
 from expectations import docs as docs_html
+from expectations import plausibility
 from expectations.drift import budget_drift, survey_drift
 from expectations.gate import Outcome, validate_frame
 from expectations.quarantine import failed_values, row_reasons
@@ -152,6 +154,23 @@ class FileDeferred(FileRejected):
     """The file may still be being written: not read now, picked up by a retry or the next run."""
 
 
+def file_name(path: Path) -> str:
+    """The file's name as reports, the warehouse and messages show it: undecodable bytes as `\\xNN`."""
+    return printable(path.name)
+
+
+def check_file_name(path: Path) -> None:
+    """Raise `FileRejected` for a name that is not plain text (not UTF-8, or with control characters).
+
+    Such a name cannot be stored or shown as it is; the message shows it escaped.
+    """
+    shown = file_name(path)
+    if shown != path.name:
+        raise FileRejected(
+            f"{shown}: the file name is not valid UTF-8 text (shown escaped); rename the file to load it"
+        )
+
+
 def check_landing_path(path: Path, landing: Path) -> None:
     """Raise `FileRejected` for a landing entry that resolves outside the landing zone (a symlink)."""
     try:
@@ -210,9 +229,10 @@ def ingest_batch(
     paths = landing_files(landing, source, quarter)
     growing = settled_files(paths, get_settings().landing_settle_seconds)
     for path in paths:
-        report = FileReport(source, str(quarter), path.name, None, None, "loaded", None)
+        report = FileReport(source, str(quarter), file_name(path), None, None, "loaded", None)
         reports.append(report)
         try:
+            check_file_name(path)
             check_landing_path(path, landing)
             if path in growing:
                 raise FileDeferred(growing[path])
@@ -332,7 +352,7 @@ def validate_batch(
 
         return budget_batch.validate(batch, ref, bounds=bounds)
     codes = reference_tf.valid_codes(ref.municipalities, ref.mergers, batch.quarter)
-    suite = survey_suite(valid_codes=codes, bounds=bounds)
+    suite = survey_suite(valid_codes=codes, bounds=bounds, submitted_before=submitted_before())
     # The size-relative checks judge amounts and FTE against the municipality's population.
     population = population_in_year(ref.population, batch.quarter.year)
     staged = batch.staged.join(population, on="municipality_code", how="left", maintain_order="left")
@@ -387,6 +407,12 @@ def validate_batch(
         _warned_rows(batch, good, warnings),
     )
     return batch
+
+
+def submitted_before() -> dt.datetime:
+    """The latest plausible submission time: now (UTC) plus the settings' tolerance."""
+    tolerance = dt.timedelta(hours=get_settings().future_submission_tolerance_hours)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None) + tolerance
 
 
 def validation_bounds() -> Bounds:
@@ -637,7 +663,10 @@ def account_rows(batch: Batch, core: dict[str, pl.DataFrame]) -> list[FileReport
             )
         if report.rows_quarantined:
             report.status = "partial"
-            report.message = f"{report.rows_quarantined} of {report.rows_read} rows quarantined"
+            note = f"{report.rows_quarantined} of {report.rows_read} rows quarantined"
+            # Accounted again after the plausibility gate: the earlier count gives way.
+            earlier = re.sub(r"(^|; )\d+ of \d+ rows quarantined$", "", report.message or "")
+            report.message = f"{earlier}; {note}" if earlier else note
     return batch.files
 
 
@@ -658,8 +687,13 @@ def load_batch(
     core: dict[str, pl.DataFrame],
     *,
     bounds: Bounds | None = None,
-) -> None:
+    keep_store: bool = False,
+) -> list[Outcome]:
     """Replace the quarter's partition of this source everywhere, in one transaction.
+
+    Inside the caller's `transaction` it joins it; then the caller passes `keep_store` and
+    discards a budget batch's store after its commit, so a retry can read it again.
+    Returns the outcomes recorded (the batch's and the drift checks').
 
     Also records every check's outcome, drift warnings against the previous loaded quarter
     included (`drift_outcomes`), and the rows that loaded with warnings.
@@ -763,8 +797,100 @@ def load_batch(
 
             budget_batch.record_versions(con, batch, now)
         _refresh_quarter_dim(con)
-    if batch.store is not None:
+    if batch.store is not None and not keep_store:
         batch.store.discard()
+    return outcomes
+
+
+def warning_lines(batch: Batch, outcomes: list[Outcome]) -> list[str]:
+    """One line per failed warning-level check of the batch, for the run's summary."""
+    return [
+        f"{batch.source} {batch.quarter}: {o.expectation}: "
+        + (o.message or f"{o.unexpected_count:,} of {o.element_count:,} rows ({o.description})")
+        for o in outcomes
+        if o.severity == "warning" and not o.success
+    ]
+
+
+def plausibility_thresholds(settings: Settings | None = None) -> plausibility.Thresholds:
+    """The plausibility gate's thresholds from the settings module."""
+    s = settings or get_settings()
+    return plausibility.Thresholds(
+        max_factor_own=s.plausibility_max_factor_own,
+        max_factor_class=s.plausibility_max_factor_class,
+        min_class_peers=s.plausibility_min_class_peers,
+    )
+
+
+def plausibility_gate(
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    core: dict[str, pl.DataFrame],
+    thresholds: plausibility.Thresholds,
+) -> dict[str, pl.DataFrame]:
+    """Quarantine survey responses whose spend per inhabitant jumps (`expectations.plausibility`).
+
+    Reads the municipalities' history from the warehouse (so it runs at load, in quarter
+    order); the flagged rows move from the good rows to the quarantine with their reason,
+    the core rows are made again without them and every file's rows are accounted anew.
+    Returns the core rows to load; a budget batch passes through.
+    """
+    if batch.source != "survey":
+        return core
+    history = con.sql(
+        sql("sql/select_survey_plausibility_history"), params={"quarter": str(batch.quarter)}
+    ).pl()
+    flagged = plausibility.jumps(batch.good, history, thresholds)
+    batch.outcomes = [o for o in batch.outcomes if o.suite != plausibility.SUITE]
+    batch.outcomes.append(plausibility.outcome(batch.good.height, flagged.height, thresholds))
+    if flagged.is_empty():
+        return core
+    moved = (
+        batch.raw.join(flagged, on="row_id", how="inner")
+        .select(
+            pl.lit(batch.run_id).alias("run_id"),
+            pl.lit(str(batch.quarter)).alias("quarter"),
+            pl.lit(batch.source).alias("source"),
+            "source_file",
+            "source_row",
+            "row_values",
+            pl.concat_list(pl.col("reason")).alias("reasons"),
+            "failed_values",
+        )
+        .cast(dict(batch.quarantined.schema))  # type: ignore[arg-type]
+    )
+    batch.quarantined = pl.concat([batch.quarantined, moved]).sort("source_file", "source_row")
+    batch.good = batch.good.join(flagged.select("row_id"), on="row_id", how="anti")
+    if batch.warnings.width:
+        lineage = moved.select("source_file", "source_row")
+        batch.warnings = batch.warnings.join(lineage, on=["source_file", "source_row"], how="anti")
+    core = transform_batch(batch)
+    account_rows(batch, core)
+    return core
+
+
+def new_size(batch: Batch, core: dict[str, pl.DataFrame]) -> shrink.PartitionSize:
+    """How much of the source × quarter a load of `core` would leave in core."""
+    rows = core[CORE_TABLES[batch.source][0]]
+    if isinstance(rows, pl.DataFrame):
+        municipalities = rows["municipality_code"].n_unique() if rows.height else 0
+        return shrink.PartitionSize(rows.height, municipalities)
+    return shrink.PartitionSize(rows.height, rows.municipalities)  # budget_batch.StoredRows
+
+
+def shrink_refusal(
+    con: duckdb.DuckDBPyConnection, batch: Batch, core: dict[str, pl.DataFrame], settings: Settings
+) -> str | None:
+    """Why the batch must not replace its loaded partition (`costtrends.shrink`); None: it may."""
+    q = str(batch.quarter)
+    return shrink.refusal(
+        batch.source,
+        q,
+        shrink.loaded_size(con, batch.source, q),
+        new_size(batch, core),
+        max_row_loss_share=settings.shrink_max_row_loss_share,
+        max_municipality_loss_share=settings.shrink_max_municipality_loss_share,
+    )
 
 
 def _raw_rows(batch: Batch) -> pl.DataFrame:

@@ -82,6 +82,34 @@ class Settings(BaseSettings):
     # ... and a municipality's digital spend per inhabitant changing by more than this
     # factor either way (real quarters move by tens of percent; tenfold is a unit error).
     drift_max_change_factor: float = Field(default=10, gt=1)
+    # A restatement that would leave a source × quarter with fewer rows or municipalities
+    # than loaded is refused (the loaded partition stays, exit 3) when it loses more than
+    # these shares, or everything. A true correction rarely removes more than a few rows;
+    # a truncated copy, a header-only export or a file of the wrong quarter removes far
+    # more. `allow_shrink` (or `--allow-shrink`) replaces such a partition on purpose.
+    shrink_max_row_loss_share: float = Field(default=0.2, ge=0, le=1)
+    shrink_max_municipality_loss_share: float = Field(default=0.1, ge=0, le=1)
+    allow_shrink: bool = False
+    # A survey response submitted later than this many hours after the run is quarantined:
+    # left in, a date typed as 2031 stays the latest response over every real correction.
+    # Survey tools stamp local time (up to 2 h ahead of UTC here) and clocks drift; a day
+    # covers both, and no real response comes from tomorrow.
+    future_submission_tolerance_hours: float = Field(default=24, ge=0)
+    # The plausibility gate (expectations/plausibility.py) quarantines a survey response
+    # whose digital extra spend per inhabitant is more than this many times the
+    # municipality's median of the quarters loaded before. Real quarters move by tens of
+    # percent and a laptop round can triple one; an amount typed ×1000 or in cents jumps
+    # ×100 to ×1000. Twenty leaves a wide margin on both sides (generated demo data, whose
+    # quarters vary as real ones do, reaches ×9 at most).
+    plausibility_max_factor_own: float = Field(default=20, gt=1)
+    # Without history: more than this many times the median of its size class in the
+    # quarter. Municipalities of one class differ far more among themselves than one does
+    # from quarter to quarter: a large city's laptop round reaches ×90 its class median in
+    # the test corpus (×6 at most in generated demo data), while an amount typed ×1000
+    # lands near ×1000. A hundred keeps a tenfold margin on both sides.
+    plausibility_max_factor_class: float = Field(default=100, gt=1)
+    # A size class with fewer responses than this has no median worth comparing with.
+    plausibility_min_class_peers: int = Field(default=5, ge=1)
     # Where a backfill ingests, validates and transforms quarters concurrently: threads
     # (polars and DuckDB release the GIL), processes, or a Dask cluster via prefect-dask
     # (dask_address, or a temporary local cluster of `concurrency` worker processes).

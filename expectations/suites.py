@@ -24,6 +24,7 @@ Grain of the validated tables: one row per source row, identified by ``row_id``,
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -145,11 +146,15 @@ BUDGET_COLUMNS: tuple[str, ...] = (
 )
 
 
-def survey_suite(*, valid_codes: Sequence[str], bounds: Bounds) -> Suite:
+def survey_suite(
+    *, valid_codes: Sequence[str], bounds: Bounds, submitted_before: dt.datetime | None = None
+) -> Suite:
     """Checks for the staged survey table. Grain: one row per survey response.
 
     The table carries ``population``: the inhabitants of the reporting municipality in the
-    quarter's year (NULL when unknown, which the size-relative checks then skip).
+    quarter's year (NULL when unknown, which the size-relative checks then skip). With
+    `submitted_before`, a response submitted after it (in the future) is an error: left
+    in, it would stay current over every real correction.
     """
     checks = [
         *_batch_checks(SURVEY_COLUMNS),
@@ -234,7 +239,34 @@ def survey_suite(*, valid_codes: Sequence[str], bounds: Bounds) -> Suite:
             f"{bounds.fte_per_1000_max:g} (skipped when fte or the population is unknown)",
             ("fte", "population"),
         ),
+        Check(
+            "response_id_one_municipality",
+            "warning",
+            gxe.UnexpectedRowsExpectation(
+                unexpected_rows_query=(
+                    "select * from {batch} where response_id in (select response_id from {batch} "
+                    "where response_id is not null group by response_id "
+                    "having count(distinct municipality_code) > 1)"
+                )
+            ),
+            "a response_id belongs to one municipality within the quarter",
+            ("response_id", "municipality_code"),
+        ),
     ]
+    if submitted_before is not None:
+        # A timestamp from the clock, not from input: written as a literal like the bounds.
+        limit = submitted_before.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S")
+        checks.append(
+            Check(
+                "submitted_not_in_future",
+                "error",
+                gxe.UnexpectedRowsExpectation(
+                    unexpected_rows_query=f"select * from {{batch}} where submitted_at > timestamp '{limit}'"
+                ),
+                f"submitted_at is not after {limit} (the run's time plus a day for clocks and time zones)",
+                ("submitted_at",),
+            )
+        )
     return Suite("survey", tuple(checks))
 
 

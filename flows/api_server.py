@@ -12,7 +12,8 @@ Nothing changes where an API is configured: `start()` does nothing when
 `PREFECT_API_URL` is set in the environment, and `adopt()` stops the early server when
 Prefect's settings (a profile, `prefect.toml`) name an API after all. If the early server
 does not come up, `adopt()` stops it and leaves Prefect to start its own as before. The
-server stops when the process exits.
+server stops when the process exits, and, since it watches its parent
+(`flows.server_child`), also when the process is killed without exiting (SIGKILL).
 """
 
 from __future__ import annotations
@@ -141,7 +142,8 @@ def start() -> EmbeddedServer:
     command = [
         sys.executable,
         "-m",
-        "uvicorn",
+        "flows.server_child",  # uvicorn, watching this process: it ends when this one ends
+        str(os.getpid()),
         "--factory",
         "prefect.server.api.server:create_app",
         "--host",

@@ -1,10 +1,18 @@
-"""What a run shows in Prefect: a markdown summary and a table, one row per quarter."""
+"""What a run shows in Prefect: a markdown summary and a table, one row per quarter.
+
+Everything that comes from the landing zone (file names, messages, values in reasons)
+goes into the markdown escaped (`costtrends.safe_text.markdown`): a `|` stays in its
+cell, raw HTML and `javascript:` links never reach the UI as markup.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from costtrends.safe_text import markdown as md
+from costtrends.safe_text import printable
 
 if TYPE_CHECKING:
     from flows.quarterly_refresh import RefreshSummary
@@ -16,12 +24,12 @@ def summary_rows(summaries: list[RefreshSummary]) -> list[dict[str, Any]]:
         {
             "quarter": s.quarter,
             "status": s.status,
-            "reason": s.reason or "unchanged",
+            "reason": printable(s.error or s.reason or "unchanged"),
             "files": len(s.files),
             "rows_read": s.rows_read,
             "rows_loaded": s.rows_loaded,
             "rows_quarantined": s.rows_quarantined,
-            "failed_checks": ", ".join(s.failed_checks),
+            "failed_checks": printable(", ".join(s.failed_checks)),
             "mart_rows_rewritten": sum(s.marts_changed.values()),
         }
         for s in summaries
@@ -33,7 +41,7 @@ def summary_markdown(title: str, summaries: list[RefreshSummary], *, failure: st
     done = [s for s in summaries if s.status in ("clean", "partial")]
     lines = [f"# {title}", ""]
     if failure:
-        lines += [f"**Failed:** {failure}", ""]
+        lines += [f"**Failed:** {md(failure)}", ""]
     lines += [
         f"{len(summaries)} quarters: {len(done)} refreshed, "
         f"{sum(s.status == 'skipped' for s in summaries)} skipped as unchanged.",
@@ -42,12 +50,12 @@ def summary_markdown(title: str, summaries: list[RefreshSummary], *, failure: st
     ]
     snapshot = next((s.snapshot for s in summaries if s.snapshot), None)
     if snapshot:
-        lines.append(f"Snapshot: `{snapshot}`.")
+        lines.append(f"Snapshot: {md(snapshot)}.")
     rows = summary_rows(summaries)
     if rows:
         lines += ["", "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
         for row in rows:
-            cells = (f"{v:,}" if isinstance(v, int) else str(v) for v in row.values())
+            cells = (f"{v:,}" if isinstance(v, int) else md(v) for v in row.values())
             lines.append("| " + " | ".join(cells) + " |")
     files = [(s.quarter, f) for s in done for f in s.files]
     if files:
@@ -55,13 +63,21 @@ def summary_markdown(title: str, summaries: list[RefreshSummary], *, failure: st
         lines += ["", "## Files", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for quarter, f in files:
             lines.append(
-                f"| {quarter} | {f.source} | {f.file_name} | {f.status} | {f.rows_read:,} "
-                f"| {f.rows_loaded:,} | {f.rows_quarantined:,} | {f.message or ''} |"
+                f"| {quarter} | {md(f.source)} | {md(f.file_name)} | {f.status} | {f.rows_read:,} "
+                f"| {f.rows_loaded:,} | {f.rows_quarantined:,} | {md(f.message or '')} |"
             )
     failed = [(s.quarter, check) for s in done for check in s.failed_checks]
     if failed:
         lines += ["", "## Failed expectations", ""]
-        lines += [f"- {quarter}: `{check}`" for quarter, check in failed]
+        lines += [f"- {quarter}: {md(check)}" for quarter, check in failed]
+    refused = [line for s in summaries for line in s.refused]
+    if refused:
+        lines += ["", "## Refused: loaded data kept", ""]
+        lines += [f"- {md(line)}" for line in refused]
+    warnings = [line for s in done for line in s.warnings]
+    if warnings:
+        lines += ["", "## Warnings", ""]
+        lines += [f"- {md(line)}" for line in warnings]
     marts: dict[str, int] = {}
     for s in done:
         for mart, count in s.marts_changed.items():

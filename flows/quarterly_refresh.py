@@ -32,7 +32,8 @@ from costtrends.settings import Settings, get_settings
 from flows.artifacts import publish_artifacts
 from flows.task_runners import task_runner_for
 from transforms.quarter import Quarter
-from warehouse.db import connect
+from warehouse.db import connect, transaction
+from warehouse.faults import fault_point
 from warehouse.publish import publish_snapshot
 from warehouse.seeds import Reference, load_reference, read_reference
 
@@ -41,7 +42,7 @@ PREPARE_STAGES = ("ingest", "validate", "transform")
 
 @dataclass
 class RefreshSummary:
-    """What one quarter's refresh did; `status` is clean, partial, skipped, failed or not reached."""
+    """What one quarter's refresh did; `status` is clean, partial, refused, skipped, failed or not reached."""
 
     quarter: str
     run_id: str
@@ -58,6 +59,10 @@ class RefreshSummary:
     error: str | None = None
     # A refresh also redoes loaded quarters whose files were restated.
     also_refreshed: list[RefreshSummary] = field(default_factory=list)
+    # Partitions left as loaded because the landing files would have shrunk them (one line each).
+    refused: list[str] = field(default_factory=list)
+    # Failed warning-level checks (drift, plausibility warnings), one line each.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
@@ -75,6 +80,8 @@ class RefreshSummary:
     def status(self) -> str:
         if self.outcome is not None:
             return self.outcome
+        if self.refused:
+            return "refused"
         if self.reason is None:
             return "skipped"
         if any(f.status != "loaded" for f in self.files):
@@ -146,13 +153,15 @@ def _hashes(
 
 @task(cache_policy=NO_CACHE)
 def plan_backfill(
-    settings: Settings, quarters: list[Quarter], force: bool, purpose: str
+    settings: Settings, quarters: list[Quarter], force: bool, purpose: str, allow_shrink: bool = False
 ) -> list[QuarterPlan]:
     """Which quarters of the range to redo; the current ones are recorded as skipped in meta.runs."""
     started = dt.datetime.now(dt.UTC)
     with _lock(settings, f"{purpose}: plan"), connect(settings.warehouse) as con:
         hashes = _hashes(con, settings, set(quarters))
-        plans = incremental.plan_quarters(incremental.partition_state(con), quarters, hashes, force=force)
+        plans = incremental.plan_quarters(
+            incremental.partition_state(con), quarters, hashes, force=force, allow_shrink=allow_shrink
+        )
         plans = [replace(p, run_id=new_run_id(p.quarter)) for p in plans]
         for p in plans:
             if p.skipped:
@@ -163,14 +172,19 @@ def plan_backfill(
 
 
 @task(cache_policy=NO_CACHE)
-def plan_refresh(settings: Settings, quarter: Quarter, purpose: str) -> list[QuarterPlan]:
-    """The requested quarter, plus every loaded quarter whose files were restated or whose run died."""
+def plan_refresh(
+    settings: Settings, quarter: Quarter, purpose: str, allow_shrink: bool = False
+) -> list[QuarterPlan]:
+    """The requested quarter, plus every loaded quarter whose files were restated or whose run died.
+
+    Loaded quarters whose landing files went missing come along as skipped, to be reported.
+    """
     with _lock(settings, f"{purpose}: plan"), connect(settings.warehouse) as con:
         state = incremental.partition_state(con)
         loaded = {Quarter.parse(q) for q, _ in state} - {quarter}
         hashes = _hashes(con, settings, loaded)
-    plans = incremental.plan_quarters(state, sorted(loaded), hashes)
-    restated = [p for p in plans if p.reason in incremental.RESTATED]
+    plans = incremental.plan_quarters(state, sorted(loaded), hashes, allow_shrink=allow_shrink)
+    restated = [p for p in plans if p.reason in incremental.RESTATED or (p.skipped and p.missing)]
     stale_code = [str(p.quarter) for p in plans if p.reason == "code"]
     if stale_code:
         get_run_logger().warning(
@@ -215,6 +229,17 @@ def transform(batch: pipeline.Batch) -> Prepared:
     return Prepared(batch, core)
 
 
+@dataclass
+class Written:
+    """What a write did: rows now in the marts' window, and the partitions it refused to shrink."""
+
+    marts_changed: dict[str, int]
+    # source → why its partition was not replaced
+    refused: dict[str, str] = field(default_factory=dict)
+    # Failed warning-level checks of what was loaded, one line each.
+    warnings: list[str] = field(default_factory=list)
+
+
 @task(
     retries=2,
     retry_delay_seconds=5,
@@ -229,23 +254,47 @@ def write(
     started_at: dt.datetime,
     purpose: str,
     next_written: Quarter | None = None,
-) -> dict[str, int]:
-    """Replace the quarter's partitions, refresh the marts it affects, then record the run.
+    allow_shrink: bool = False,
+) -> Written:
+    """Replace the quarter's partitions, refresh the marts it affects and record the run: one transaction.
 
-    With `next_written`, the next quarter this run writes, the marts are refreshed only up
-    to the quarter before it (see `pipeline.affected_quarters`).
+    A partition the new files would shrink too much is not replaced (`costtrends.shrink`)
+    unless `allow_shrink`. With `next_written`, the next quarter this run writes, the marts
+    are refreshed only up to the quarter before it (see `pipeline.affected_quarters`).
     """
-    status = "clean" if all(f.status == "loaded" for p in prepared for f in p.batch.files) else "partial"
+    refused: dict[str, str] = {}
+    warnings: list[str] = []
     with _lock(settings, f"{purpose}: load {plan.quarter}"), connect(settings.warehouse) as con:
-        for p in prepared:
-            pipeline.load_batch(con, p.batch, p.core)
-        window = pipeline.affected_quarters(con, plan.quarter, next_written=next_written)
-        changed = pipeline.refresh_marts(con, window, ref)
+        with transaction(con):
+            for i, p in enumerate(prepared):
+                if i:
+                    fault_point("write:between_sources")  # test hook (warehouse/faults.py)
+                p.core = pipeline.plausibility_gate(
+                    con, p.batch, p.core, pipeline.plausibility_thresholds(settings)
+                )
+                why = None if allow_shrink else pipeline.shrink_refusal(con, p.batch, p.core, settings)
+                if why is not None:
+                    refused[p.batch.source] = why
+                    continue
+                outcomes = pipeline.load_batch(con, p.batch, p.core, keep_store=True)
+                warnings += pipeline.warning_lines(p.batch, outcomes)
+            window = pipeline.affected_quarters(con, plan.quarter, next_written=next_written)
+            changed = pipeline.refresh_marts(con, window, ref)
+            loaded = [f for p in prepared for f in p.batch.files]
+            status = "clean" if not refused and all(f.status == "loaded" for f in loaded) else "partial"
+            incremental.record_run(
+                con,
+                plan.run_id,
+                plan.quarter,
+                started_at=started_at,
+                status=status,
+                message="; ".join([plan.reason or "", *refused.values()]).strip("; "),
+            )
         pipeline.write_validation_docs(con, settings.docs, plan.run_id)
-        incremental.record_run(
-            con, plan.run_id, plan.quarter, started_at=started_at, status=status, message=plan.reason
-        )
-    return changed
+    for p in prepared:
+        if p.batch.store is not None:
+            p.batch.store.discard()
+    return Written(changed, refused, warnings)
 
 
 @task(cache_policy=NO_CACHE)
@@ -289,6 +338,11 @@ def publish(settings: Settings, run_id: str, purpose: str = "publish", ref: Refe
         )
 
 
+def _rejected_only(prepared: Prepared) -> Prepared:
+    files = [f for f in prepared.batch.files if f.status in ("rejected", "deferred")]
+    return Prepared(replace(prepared.batch, files=files, outcomes=[]), {})
+
+
 @dataclass
 class _Job:
     plan: QuarterPlan
@@ -328,6 +382,7 @@ def refresh_quarters(
     *,
     concurrency: int,
     purpose: str,
+    allow_shrink: bool = False,
 ) -> tuple[list[RefreshSummary], str | None]:
     """Redo the quarters that need it: prepare them concurrently, write them one by one in order.
 
@@ -347,6 +402,11 @@ def refresh_quarters(
     """
     logger = get_run_logger()
     summaries = {p.quarter: RefreshSummary(str(p.quarter), p.run_id, reason=p.reason) for p in plans}
+    for p in plans:
+        if p.skipped and p.missing:
+            summaries[p.quarter].refused = [
+                incremental.missing_message(settings.landing, s, p.quarter) for s in p.missing
+            ]
     todo = [p for p in sorted(plans, key=lambda p: p.quarter) if not p.skipped]
     for p in sorted(plans, key=lambda p: p.quarter):
         emit(str(p.quarter), "skipped" if p.skipped else "planned")
@@ -413,9 +473,23 @@ def refresh_quarters(
             if job.error is None:
                 prepared = [job.prepared[s] for s in pipeline.SOURCES]
                 try:
-                    summary.marts_changed = write(
-                        settings, plan, prepared, ref, job.started_at, purpose, following.get(plan.quarter)
+                    written = write(
+                        settings,
+                        plan,
+                        prepared,
+                        ref,
+                        job.started_at,
+                        purpose,
+                        following.get(plan.quarter),
+                        allow_shrink,
                     )
+                    summary.marts_changed = written.marts_changed
+                    summary.refused = list(written.refused.values())
+                    summary.warnings = written.warnings
+                    # Of a refused partition only its rejected files are reported (they say why).
+                    prepared = [
+                        p if p.batch.source not in written.refused else _rejected_only(p) for p in prepared
+                    ]
                 except Exception as exc:
                     job.error, write_failed = f"load failed: {exc}", True
             if job.error is not None:
@@ -460,19 +534,28 @@ def quarterly_refresh(
     quarter: str | None = None,
     publish_snapshot: bool = True,
     concurrency: int | None = None,
+    allow_shrink: bool = False,
 ) -> RefreshSummary:
     """Refresh one quarter (default: the last finished one) and any loaded quarter restated since.
 
     A loaded quarter whose landing files changed, or whose last run died, is redone with
-    it and the marts it affects are recomputed.
+    it and the marts it affects are recomputed. A partition the landing files would shrink
+    too much, or whose files are gone, stays as loaded unless `allow_shrink` (or the setting).
     """
     settings = get_settings()
     q = Quarter.parse(quarter) if quarter else Quarter.last_finished()
+    incremental.check_landing_root(settings.landing)
+    allow_shrink = allow_shrink or settings.allow_shrink
     purpose = f"quarterly-refresh {q}"
     ref = prepare_reference(settings, purpose)
-    plans = plan_refresh(settings, q, purpose)
+    plans = plan_refresh(settings, q, purpose, allow_shrink)
     summaries, failure = refresh_quarters(
-        settings, plans, ref, concurrency=concurrency or settings.concurrency, purpose=purpose
+        settings,
+        plans,
+        ref,
+        concurrency=concurrency or settings.concurrency,
+        purpose=purpose,
+        allow_shrink=allow_shrink,
     )
     summary = next(s for s in summaries if s.quarter == str(q))
     summary.also_refreshed = [s for s in summaries if s is not summary]

@@ -23,6 +23,12 @@ def _summary(*statuses: str, outcome: str | None = None) -> RefreshSummary:
     )
 
 
+def _refused() -> RefreshSummary:
+    summary = _summary("loaded", "partial")
+    summary.refused = ["survey 2021Q1: not replaced: ..."]
+    return summary
+
+
 @pytest.mark.parametrize(
     ("summary", "code"),
     [
@@ -31,12 +37,13 @@ def _summary(*statuses: str, outcome: str | None = None) -> RefreshSummary:
         (_summary("loaded", "rejected"), 2),
         (_summary("loaded", "deferred"), 2),
         (_summary("loaded", outcome="failed"), 1),
+        (_refused(), 3),
     ],
 )
 def test_run_exits_with_the_code_of_its_worst_outcome(
     summary: RefreshSummary, code: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(refresh_flow, "quarterly_refresh", lambda quarter: summary)
+    monkeypatch.setattr(refresh_flow, "quarterly_refresh", lambda quarter, **_: summary)
     result = CliRunner().invoke(cli.app, ["run", "--quarter", "2021Q1"])
     assert result.exit_code == code, result.output
 
@@ -54,7 +61,7 @@ def test_run_exits_with_the_code_of_its_worst_outcome(
 def test_a_failing_run_exits_1_with_one_line_and_no_traceback(
     error: Exception, line: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def fail(quarter: str) -> RefreshSummary:
+    def fail(quarter: str, **_: object) -> RefreshSummary:
         raise error
 
     monkeypatch.setattr(refresh_flow, "quarterly_refresh", fail)
@@ -67,6 +74,18 @@ def test_a_failing_run_exits_1_with_one_line_and_no_traceback(
 def test_a_deferred_file_is_listed_with_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     summary = _summary("loaded", "deferred")
     summary.files[1].message = "deferred.csv: still being written"
-    monkeypatch.setattr(refresh_flow, "quarterly_refresh", lambda quarter: summary)
+    monkeypatch.setattr(refresh_flow, "quarterly_refresh", lambda quarter, **_: summary)
     result = CliRunner().invoke(cli.app, ["run", "--quarter", "2021Q1"], terminal_width=200)
     assert "deferred survey/2021Q1/deferred.csv: deferred.csv: still being written" in result.output
+
+
+def test_markup_in_a_message_prints_as_text_and_changes_no_exit_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = _summary("loaded", "rejected")
+    summary.files[1].file_name = "[bold]x.csv"
+    summary.files[1].message = "[/bold][/link] x"
+    summary.warnings = ["survey 2021Q1: drift: [/red] fell"]
+    monkeypatch.setattr(refresh_flow, "quarterly_refresh", lambda quarter, **_: summary)
+    result = CliRunner().invoke(cli.app, ["run", "--quarter", "2021Q1"], terminal_width=200)
+    assert result.exit_code == 2, result.output
+    assert "rejected survey/2021Q1/[bold]x.csv: [/bold][/link] x" in result.output
+    assert "warning survey 2021Q1: drift: [/red] fell" in result.output

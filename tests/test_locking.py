@@ -64,3 +64,34 @@ def test_the_lock_is_free_again_after_a_failure_inside(tmp_path: Path) -> None:
         raise ValueError("boom")
     with warehouse_lock(warehouse, purpose="next", timeout=0.1):
         pass
+
+
+def test_a_full_disk_while_writing_the_owner_leaves_no_temp_file_and_names_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    warehouse = tmp_path / "costtrends.duckdb"
+    write_text = Path.write_text
+
+    def full(self: Path, *args: object, **kwargs: object) -> int:
+        write_text(self, "")  # the file is created, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with (
+        pytest.raises(OSError, match=f"could not write the lock owner file {warehouse}.owner: No space left"),
+        warehouse_lock(warehouse, purpose="run", timeout=1),
+    ):
+        pass
+    monkeypatch.undo()
+    assert list(tmp_path.glob("*.tmp")) == []
+
+
+def test_a_leftover_owner_temp_file_is_removed_by_the_next_writer(tmp_path: Path) -> None:
+    warehouse = tmp_path / "costtrends.duckdb"
+    leftover = tmp_path / "costtrends.duckdb.owner.4242.tmp"
+    leftover.write_bytes(b"")
+    with warehouse_lock(warehouse, purpose="run", timeout=1):
+        pass
+    assert not leftover.exists()

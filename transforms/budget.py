@@ -5,11 +5,11 @@ Grain: one row per municipality × quarter × taakveld × categorie × kind, as 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 import polars as pl
 
+from transforms.file_order import correction_order
 from transforms.municipality import match_municipalities
 from transforms.parse import parse_amount, parse_plain_amount
 from transforms.quarter import Quarter
@@ -223,22 +223,17 @@ def _amounts(typed: pl.DataFrame, decimal: str, *, mixed_units: bool) -> pl.Data
     )
 
 
-def natural_key(name: str) -> tuple[tuple[int, str | int], ...]:
-    """Sort key for file names with numbers compared as numbers: `_v2` before `_v10`."""
-    parts = re.split(r"([0-9]+)", name.casefold())
-    return tuple((i % 2, int(p) if i % 2 else p) for i, p in enumerate(parts))
-
-
 def settle_restatements(coverage: pl.DataFrame, files: Iterable[str]) -> pl.DataFrame:
     """Which file's lines count for each municipality × kind of a quarter.
 
     `coverage` has one row per source_file × municipality_code × kind with `lines`;
-    `files` are the quarter's files. The latest file in `natural_key` order that reports
-    a municipality × kind is current for it; every earlier one is superseded by it
+    `files` are the quarter's files. The latest file in correction order
+    (`transforms.file_order`: revision marks, then names) that reports a municipality ×
+    kind is current for it; every earlier one is superseded by it
     (`superseded_by`), and `previous_file` names the latest earlier file, the version
     the current one restates. Grain out: the rows of `coverage`, sorted.
     """
-    order = {name: rank for rank, name in enumerate(sorted(files, key=lambda n: (natural_key(n), n)))}
+    order = {name: rank for rank, name in enumerate(correction_order(files))}
     unknown = sorted(set(coverage["source_file"].to_list()) - set(order))
     if unknown:
         raise ValueError(f"coverage names files that are not in the quarter: {', '.join(unknown)}")

@@ -31,15 +31,30 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     return con
 
 
+# Connections with a transaction of `transaction` open (by id, removed when it ends).
+_OPEN: set[int] = set()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All or nothing: a failure inside rolls everything back."""
+    """All or nothing: a failure inside rolls everything back.
+
+    Inside another `transaction` on the same connection it joins the outer one (DuckDB has
+    no nested transactions): the outer one commits or rolls back everything, so a quarter's
+    two sources and its marts are written together.
+    """
+    if id(con) in _OPEN:
+        yield con
+        return
     con.execute("begin transaction")
+    _OPEN.add(id(con))
     try:
         yield con
     except BaseException:
+        _OPEN.discard(id(con))
         con.execute("rollback")
         raise
+    _OPEN.discard(id(con))
     con.execute("commit")
 
 

@@ -1,7 +1,8 @@
 """A test hook: stop the process at a named point, as a crash or `kill -9` would.
 
 Set `COSTTRENDS_FAULT_POINT` to a point's name (`ingest:after_read`, `load:after_delete`,
-`publish:before_rename`) and the process kills itself with SIGKILL when it gets there.
+`write:between_sources`, `publish:before_rename`) and the process kills itself with SIGKILL
+when it gets there.
 With `COSTTRENDS_FAULT_ACTION=pause` it instead writes `<COSTTRENDS_FAULT_MARKER>` (the
 point's name) and sleeps, for a test to kill it from outside. Unset, a point does nothing.
 Used by tests/flows/test_crash_safety.py; never set in production.

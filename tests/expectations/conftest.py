@@ -85,6 +85,10 @@ BUDGET_SCHEMA: dict[str, pl.DataType] = {
 BUDGET_CHECK_SCHEMA: dict[str, pl.DataType] = {**BUDGET_SCHEMA, **{c: pl.Utf8() for c in iv3.CHECK_COLUMNS}}
 
 
+# The run's "now" in the survey suite's future-submission check.
+SUBMITTED_BEFORE = dt.datetime(2021, 6, 30)
+
+
 def _survey_row(row_id: int) -> dict[str, Any]:
     return {
         "row_id": row_id,
@@ -168,7 +172,7 @@ def flagged() -> Callable[..., pl.DataFrame]:
 
 @pytest.fixture(scope="session")
 def survey() -> Suite:
-    return survey_suite(valid_codes=VALID_CODES, bounds=BOUNDS)
+    return survey_suite(valid_codes=VALID_CODES, bounds=BOUNDS, submitted_before=SUBMITTED_BEFORE)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -51,6 +52,12 @@ ERROR_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("period_matches_folder", {"period_quarter": None}, {"period_quarter": "2020Q4"}),
     ("not_a_test_response", {"is_preview": None}, {"is_preview": True}),
     ("not_a_test_response", {"respondent_is_test": None}, {"respondent_is_test": True}),
+    # Submitted at most at the run's time plus the tolerance (the suite's submitted_before).
+    (
+        "submitted_not_in_future",
+        {"submitted_at": dt.datetime(2021, 6, 30, 0, 0, 0)},
+        {"submitted_at": dt.datetime(2021, 6, 30, 0, 0, 1)},
+    ),
     # At most €250 per inhabitant: 1,000 inhabitants allow €250,000.00 (with 10 FTE, a
     # plausible 10 per 1,000).
     *(
@@ -108,8 +115,26 @@ def test_warning_check_flags_the_row_without_quarantining_it(
     assert (outcome.success, outcome.unexpected_count, outcome.severity) == (False, 1, "warning")
 
 
+def test_one_response_id_for_two_municipalities_flags_both_rows(survey, survey_frame, flagged) -> None:
+    # Rows 1 and 2 share R0001 across GM0363 and GM0014; row 3 (R0003) is alone.
+    frame = survey_frame({}, {"response_id": "R0001", "municipality_code": "GM0014"}, {})
+    result = validate_frame(frame, survey)
+
+    assert result.row_failures.equals(flagged())
+    assert result.row_warnings.equals(
+        flagged((1, ["response_id_one_municipality"]), (2, ["response_id_one_municipality"]))
+    )
+
+
+def test_one_response_id_resubmitted_by_one_municipality_passes(survey, survey_frame, flagged) -> None:
+    frame = survey_frame({}, {"response_id": "R0001"})
+    result = validate_frame(frame, survey)
+
+    assert result.row_warnings.equals(flagged())
+
+
 def test_every_survey_check_has_a_case(survey) -> None:
-    covered = {name for name, _, _ in ERROR_CASES + WARNING_CASES}
+    covered = {name for name, _, _ in ERROR_CASES + WARNING_CASES} | {"response_id_one_municipality"}
     batch_level = {"columns_present", "row_count_positive"}
     assert {check.name for check in survey.checks} == covered | batch_level
 

@@ -92,3 +92,38 @@ def test_nothing_starts_when_an_api_is_configured(monkeypatch: pytest.MonkeyPatc
 
     assert server.process is None
     assert server.adopt() is None
+
+
+def test_the_server_ends_when_the_command_is_killed_with_sigkill(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from flows import api_server
+
+        server = api_server.start()
+        print(server.process.pid, flush=True)
+        server.adopt()
+        print("up", flush=True)
+        time.sleep(300)
+        """
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    clean.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_LOGGING_LEVEL="ERROR")
+    command = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, env=clean, stdout=subprocess.PIPE, text=True
+    )
+    server: psutil.Process | None = None
+    try:
+        server_pid = int(command.stdout.readline())
+        server = psutil.Process(server_pid)
+        assert command.stdout.readline().strip() == "up"
+        command.kill()  # SIGKILL: no exit handler runs
+        command.wait()
+        server.wait(timeout=20)  # psutil.TimeoutExpired if the server outlives it
+    finally:
+        if command.poll() is None:
+            command.kill()
+        command.stdout.close()
+        if server is not None and server.is_running():  # a failed test leaves no server behind
+            server.kill()
+    assert not psutil.pid_exists(server_pid) or psutil.Process(server_pid).status() == psutil.STATUS_ZOMBIE

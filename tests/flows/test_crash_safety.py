@@ -143,3 +143,27 @@ def test_a_killed_refresh_leaves_the_previous_state_and_the_next_run_completes(
     assert _marts(snapshot) == uninterrupted
     assert _marts(warehouse) == uninterrupted
     assert not [p for p in snapshot.parent.rglob("*") if p.name.endswith(".tmp") or p.name in leftovers]
+
+
+def test_a_quarter_is_written_whole_or_not_at_all(
+    uninterrupted: dict[str, list[tuple]], home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after the survey partition was written and before the budget one: neither is."""
+    copy_landing("landing_small", home)
+    warehouse = home / "warehouse" / "costtrends.duckdb"
+    _refresh_in_process(home, "2020Q4", monkeypatch)
+    before_marts = _marts(warehouse)
+
+    _run_and_kill(home, "2021Q1", "write:between_sources")
+    with duckdb.connect(str(warehouse)) as con:  # read-write: replays or drops the WAL
+        written = con.execute(
+            "select (select count(*) from core.fct_survey_response where quarter = '2021Q1'),"
+            " (select count(*) from core.fct_budget where quarter = '2021Q1'),"
+            " (select count(*) from meta.partitions where quarter = '2021Q1'),"
+            " (select count(*) from meta.runs where quarter = '2021Q1')"
+        ).fetchall()
+    assert written == [(0, 0, 0, 0)]
+    assert _marts(warehouse) == before_marts
+
+    _refresh_in_process(home, "2021Q1", monkeypatch)
+    assert _marts(warehouse) == uninterrupted

@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from transforms.budget import natural_key, settle_restatements, standardize_budget, to_budget_categories
+from transforms.budget import settle_restatements, standardize_budget, to_budget_categories
+from transforms.file_order import natural_key
 from transforms.quarter import Quarter
 
 D = Decimal
