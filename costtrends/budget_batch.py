@@ -57,6 +57,7 @@ from transforms.budget_readers import (
     open_budget_file,
     read_iv3_delivery,
 )
+from transforms.file_order import correction_key
 from transforms.quarter import Quarter
 from transforms.readers import READER_ISSUE, FileRejected, sha256_of
 from transforms.schema import BUDGET_COLUMNS, BUDGET_REQUIRED
@@ -367,7 +368,7 @@ def _place_delivery(file: BudgetFile, landing: Path, quarter: Quarter) -> None:
 
     CBS asks for quarterly realisaties cumulative over the boekjaar: what the quarter
     added is this delivery minus the one of `iv3.previous_periode` from the same
-    municipality and boekjaar, the latest by name (`natural_key`) in that periode's folder.
+    municipality and boekjaar, the latest by `file_order.correction_key` in that periode's folder.
     """
     delivery = file.delivery
     assert delivery is not None
@@ -383,7 +384,7 @@ def _place_delivery(file: BudgetFile, landing: Path, quarter: Quarter) -> None:
     folder, _ = iv3.period_target(delivery.boekjaar, before)
     found = None
     paths = (landing / "budget" / str(folder)).glob("*.json")
-    for path in sorted(paths, key=lambda p: budget_tf.natural_key(p.name)):
+    for path in sorted(paths, key=lambda p: correction_key(p.name)):
         try:
             other, lines = read_iv3_delivery(path)
         except FileRejected:
