@@ -4,12 +4,14 @@ BI tools open only the published file, read-only. It is never written in place:
 a refresh builds a new file beside it and renames it over the old one, so a
 reader sees either the previous snapshot or the next, never half of one.
 
-Every snapshot also has a name of its own, `costtrends-<built at, UTC>.duckdb`, and
+Every snapshot also has a path of its own, `snapshots/<built at, UTC>/costtrends.duckdb`
+(the same file name, so clients see the same catalog name `costtrends`), and
 `costtrends.duckdb` is a second name (a hard link) of the newest one. `costtrends.current`
-holds the newest one's own name. DuckDB clients share one open database per path within a
-process, so a pool that keeps connections to `costtrends.duckdb` keeps reading the file it
-first opened; a pool that opens the file `costtrends.current` names gets a new path, hence
-the new data, whatever connections it still holds (docs/bi.md shows how, per tool).
+holds the newest one's own path, relative to the folder. DuckDB clients share one open
+database per path within a process, so a pool that keeps connections to
+`costtrends.duckdb` keeps reading the file it first opened; a pool that opens the file
+`costtrends.current` names gets a new path, hence the new data, whatever connections it
+still holds (docs/bi.md shows how, per tool).
 Superseded snapshots stay for a grace period (an hour by default) after the next one is
 published, so a reader that has just read the pointer can still open the file it names.
 
@@ -66,8 +68,9 @@ SNAPSHOT_TABLES = {
 QUALITY_TABLE = "meta.data_quality"
 SNAPSHOT_NAME = "costtrends.duckdb"
 POINTER_NAME = "costtrends.current"
-# Each snapshot's own name: costtrends-20261204T101500.123456Z.duckdb (when it was built, UTC).
-VERSION_PATTERN = re.compile(r"costtrends-(\d{8}T\d{6}\.\d{6})Z\.duckdb")
+# Each snapshot's own folder: snapshots/20261204T101500.123456Z/ (when it was built, UTC).
+SNAPSHOTS_DIR = "snapshots"
+VERSION_PATTERN = re.compile(r"(\d{8}T\d{6}\.\d{6})Z")
 _VERSION_TIME = "%Y%m%dT%H%M%S.%f"
 # How long a superseded snapshot stays after the next is published: enough for a reader that
 # read the pointer just before to open the file it names. Readers with the file open keep
@@ -167,13 +170,13 @@ def _remove_temp_files(published_dir: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
-def version_name(built_at: dt.datetime) -> str:
-    """A snapshot's own file name: `costtrends-20261204T101500.123456Z.duckdb` (UTC, naive)."""
-    return f"costtrends-{built_at.strftime(_VERSION_TIME)}Z.duckdb"
+def version_path(built_at: dt.datetime) -> str:
+    """A snapshot's own path under the published folder: `snapshots/<UTC time>Z/costtrends.duckdb`."""
+    return f"{SNAPSHOTS_DIR}/{built_at.strftime(_VERSION_TIME)}Z/{SNAPSHOT_NAME}"
 
 
 def current_snapshot(published_dir: Path) -> Path:
-    """The newest snapshot under its own name, as `costtrends.current` says (what pooled readers open)."""
+    """The newest snapshot under its own path, as `costtrends.current` says (what pooled readers open)."""
     return published_dir / (published_dir / POINTER_NAME).read_text(encoding="utf-8").strip()
 
 
@@ -201,7 +204,7 @@ def publish_snapshot(
     parquet_dir = published_dir / PARQUET_DIR
     snapshot_id = uuid.uuid4().hex
     built_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    version = published_dir / version_name(built_at)
+    version = published_dir / version_path(built_at)
     tmp = published_dir / f"{_TMP_PREFIX}{snapshot_id}.duckdb.tmp"
     link = published_dir / f"{_TMP_PREFIX}{snapshot_id}.link.tmp"
     staged: dict[Path, Path] = {}  # temp file -> published name
@@ -222,9 +225,10 @@ def publish_snapshot(
         _fsync(manifest)
         pointer = published_dir / f"{_TMP_PREFIX}{snapshot_id}.current.tmp"
         staged = {pointer: published_dir / POINTER_NAME, **staged}  # the pointer first, right after the file
-        pointer.write_text(version.name + "\n", encoding="utf-8")
+        pointer.write_text(version_path(built_at) + "\n", encoding="utf-8")
         _fsync(pointer)
         fault_point("publish:before_rename")  # test hook (warehouse/faults.py)
+        version.parent.mkdir(parents=True)
         os.replace(tmp, version)
         try:
             os.replace(link, target)
@@ -233,6 +237,8 @@ def publish_snapshot(
             raise
     except BaseException as exc:
         _unlink(tmp, Path(f"{tmp}.wal"), link, *staged)
+        with contextlib.suppress(OSError):
+            version.parent.rmdir()
         if not isinstance(exc, duckdb.Error | OSError):
             raise
         raise PublishError(
@@ -269,26 +275,28 @@ def _second_name(path: Path, link: Path) -> None:
 
 
 def prune_snapshots(published_dir: Path, *, now: dt.datetime, keep_superseded: dt.timedelta) -> list[Path]:
-    """Remove snapshots superseded `keep_superseded` or longer before `now`; return those removed.
+    """Remove snapshot folders superseded `keep_superseded` or longer before `now`; return those removed.
 
     A snapshot is superseded when the next newer one was built (its name says when). The
     one `costtrends.current` names is never removed, nor a file whose removal fails (a
     reader on a Windows share may hold it open): the next publish tries again.
     """
-    current = (published_dir / POINTER_NAME).read_text(encoding="utf-8").strip()
+    current = (published_dir / (published_dir / POINTER_NAME).read_text(encoding="utf-8").strip()).parent
+    folders = published_dir / SNAPSHOTS_DIR
     versions = sorted(
         (dt.datetime.strptime(m[1], _VERSION_TIME), p)
-        for p in published_dir.glob("costtrends-*.duckdb")
-        if (m := VERSION_PATTERN.fullmatch(p.name))
+        for p in (folders.iterdir() if folders.is_dir() else [])
+        if (m := VERSION_PATTERN.fullmatch(p.name)) and p.is_dir()
     )
     removed = []
-    for (_, path), (superseded_at, _) in zip(versions, versions[1:], strict=False):
-        if path.name != current and now - superseded_at >= keep_superseded:
+    for (_, folder), (superseded_at, _) in zip(versions, versions[1:], strict=False):
+        if folder != current and now - superseded_at >= keep_superseded:
             try:
-                path.unlink()
+                (folder / SNAPSHOT_NAME).unlink(missing_ok=True)
+                folder.rmdir()
             except OSError:
                 continue
-            removed.append(path)
+            removed.append(folder)
     return removed
 
 

@@ -185,9 +185,11 @@ def test_republishing_replaces_snapshot_and_parquet_with_the_new_contents(
     assert _rows(snapshot, f"select count(*) from '{tmp_path / 'parquet' / 'net_cost.parquet'}'") == [(8,)]
     # Both snapshots under their own names (the first kept for the grace period), the pointer
     # naming the second, and costtrends.duckdb as the second's other name.
-    first, second = sorted(p.name for p in tmp_path.glob("costtrends-*.duckdb"))
+    first, second = sorted(
+        str(p.relative_to(tmp_path)) for p in tmp_path.glob("snapshots/*/costtrends.duckdb")
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [first, second, "costtrends.current", "costtrends.duckdb", "parquet"]
+        ["snapshots", "costtrends.current", "costtrends.duckdb", "parquet"]
     )
     assert (tmp_path / "costtrends.current").read_text() == second + "\n"
     assert (tmp_path / second).samefile(snapshot)
@@ -292,7 +294,9 @@ def test_each_snapshot_has_its_own_read_only_name_and_costtrends_duckdb_is_the_n
     snapshot = publish_snapshot(warehouse, tmp_path, run_id="run-7")
     own = current_snapshot(tmp_path)
     built_at = _rows(snapshot, "select built_at from meta.snapshot")[0][0]
-    assert own.name == f"costtrends-{built_at:%Y%m%dT%H%M%S.%f}Z.duckdb"
+    assert own == tmp_path / "snapshots" / f"{built_at:%Y%m%dT%H%M%S.%f}Z" / "costtrends.duckdb"
+    # The same file name, so every version opens as catalog `costtrends`, as the stable name does.
+    assert _rows(own, "select current_database()") == [("costtrends",)]
     assert own.samefile(snapshot)  # one file, two names: no second copy on disk
     for path in (own, snapshot):
         assert stat.S_IMODE(path.stat().st_mode) == 0o444
@@ -316,9 +320,10 @@ def test_a_failed_second_rename_leaves_no_new_snapshot_behind(
 
 
 def _version(folder: Path, at: dt.datetime) -> Path:
-    path = folder / publish.version_name(at)
+    path = folder / publish.version_path(at)
+    path.parent.mkdir(parents=True)
     path.write_bytes(b"snapshot")
-    return path
+    return path.parent
 
 
 def test_superseded_snapshots_are_removed_once_the_grace_period_after_their_successor_is_over(
@@ -330,8 +335,8 @@ def test_superseded_snapshots_are_removed_once_the_grace_period_after_their_succ
         dt.datetime(2026, 1, 15, 8, 30),
     )
     first, second, third = (_version(tmp_path, t) for t in (t1, t2, t3))
-    (tmp_path / "costtrends.current").write_text(third.name + "\n")
-    (tmp_path / "costtrends-notes.duckdb").write_bytes(b"not a snapshot version")
+    (tmp_path / "costtrends.current").write_text(f"snapshots/{third.name}/costtrends.duckdb\n")
+    (tmp_path / "snapshots" / "notes").mkdir()  # not a snapshot folder: left alone
     grace = dt.timedelta(hours=1)
     # 08:45: the first was superseded at 08:00 (45 min ago), the second at 08:30: both stay.
     assert prune_snapshots(tmp_path, now=dt.datetime(2026, 1, 15, 8, 45), keep_superseded=grace) == []
@@ -339,9 +344,7 @@ def test_superseded_snapshots_are_removed_once_the_grace_period_after_their_succ
     assert prune_snapshots(tmp_path, now=dt.datetime(2026, 1, 15, 9, 15), keep_superseded=grace) == [first]
     # Days later the newest is still kept: it is the one the pointer names.
     assert prune_snapshots(tmp_path, now=dt.datetime(2026, 2, 1), keep_superseded=grace) == [second]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [third.name, "costtrends-notes.duckdb", "costtrends.current"]
-    )
+    assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == sorted([third.name, "notes"])
 
 
 def test_a_publish_removes_snapshots_superseded_before_the_grace_period(
@@ -351,5 +354,5 @@ def test_a_publish_removes_snapshots_superseded_before_the_grace_period(
     publish_snapshot(warehouse, tmp_path, run_id="run-8")
     publish_snapshot(warehouse, tmp_path, run_id="run-9", keep_superseded=dt.timedelta(0))
     # run-7's file was superseded when run-8's was built; run-8's when run-9's was: both over.
-    assert [p.name for p in tmp_path.glob("costtrends-*.duckdb")] == [current_snapshot(tmp_path).name]
+    assert list(tmp_path.glob("snapshots/*/*")) == [current_snapshot(tmp_path)]
     assert _rows(tmp_path / "costtrends.duckdb", "select source_run from meta.snapshot") == [("run-9",)]

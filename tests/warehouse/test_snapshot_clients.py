@@ -52,7 +52,7 @@ NET_COST = (
 
 
 def client_venv(name: str, requirement: str) -> Path:
-    """A virtualenv holding one pinned package, made once and reused; returns its bin folder."""
+    """A virtualenv holding pinned packages (space-separated), made once and reused; returns its bin folder."""
     root = CLIENTS / name
     bin_dir = root / ("Scripts" if os.name == "nt" else "bin")
     stamp = root / ".installed"
@@ -68,7 +68,7 @@ def client_venv(name: str, requirement: str) -> Path:
             "install",
             "--quiet",
             "--disable-pip-version-check",
-            requirement,
+            *requirement.split(),
         ],
         check=True,
         timeout=900,

@@ -91,8 +91,7 @@ def test_readers_see_only_whole_snapshots_while_refreshes_run(
         assert ids_in_order == published_ids
     assert [r.returncode for r in readers] == [0] * READERS
     # Each snapshot under its own name (none superseded an hour ago yet), the pointer, the stable name.
-    versions = sorted(p.name for p in published.glob("costtrends-*.duckdb"))
-    assert len(versions) == 5
+    assert len(list(published.glob("snapshots/*/costtrends.duckdb"))) == 5
     assert sorted(p.name for p in published.iterdir()) == sorted(
-        [*versions, "costtrends.current", "costtrends.duckdb", "parquet"]
+        ["snapshots", "costtrends.current", "costtrends.duckdb", "parquet"]
     )
