@@ -5,8 +5,9 @@
 - the DuckDB command line (the `duckdb-cli` package from PyPI, an older 1.x release);
 - DuckDB 1.1, 1.0 and 0.10.3 Python clients, as older BI drivers bundle, and 0.10.2, the
   newest release that cannot read the snapshot;
-- pooled readers during a refresh: Superset's default (a new connection per query) and the
-  pool recipe of docs/bi.md, run from the guide's own text;
+- pooled readers during a refresh: Superset's default (a new connection per query), and the
+  SQLAlchemy pool and Node (`@duckdb/node-api`, installed with npm) recipes of docs/bi.md,
+  run from the guide's own text;
 - a client that opens the snapshot read-write while readers read.
 
 The other clients live in their own virtualenvs under `.venv/.clients/`, made on the
@@ -51,6 +52,7 @@ DUCKDB_MINIMUM = "duckdb==0.10.3"
 DUCKDB_TOO_OLD = "duckdb==0.10.2"
 # Superset ships SQLAlchemy 1.4; duckdb-engine 0.17 on SQLAlchemy 2.x fails on table metadata.
 SUPERSET_STACK = "sqlalchemy==1.4.54 duckdb-engine==0.17.0 duckdb==2.0.1"
+NODE_API = "@duckdb/node-api@1.5.6-r.1"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "bi.md"
 # What pip says when it cannot reach the package index (then a client test is skipped).
 _NO_INDEX = (
@@ -379,3 +381,93 @@ def test_a_read_write_opener_fails_and_readers_keep_reading(
         for path in sorted(folder.rglob("*"), reverse=True):
             path.unlink() if not path.is_dir() else path.rmdir()
         folder.rmdir()
+
+
+def node_client(package: str) -> Path:
+    """A folder with `package` installed by npm, made once and reused; skips without node or registry."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("node and npm are not installed")
+    root = CLIENTS / "node"
+    stamp = root / ".installed"
+    if stamp.is_file() and stamp.read_text() == package:
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    (root / "package.json").write_text('{"private": true, "type": "module"}\n')
+    done = subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--silent", package],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        if any(sign in done.stderr for sign in ("ENOTFOUND", "ECONNREFUSED", "ETIMEDOUT", "EAI_AGAIN")):
+            pytest.skip(f"npm could not download {package}: {reason}")
+        raise RuntimeError(f"npm install {package} failed:\n{done.stderr}")
+    stamp.write_text(package)
+    return root
+
+
+_NODE_DRIVER = """
+import { snapshotConnector } from './recipe.mjs';
+import { createInterface } from 'node:readline';
+
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+const connect = snapshotConnector(process.argv[2]);
+const read = async (con, sql) => (await con.runAndReadAll(sql)).getRowObjectsJson();
+const held = await connect();
+console.log(JSON.stringify({ step: 'before', rows: await read(held, 'select source_run from meta.snapshot') }));
+await lines.next();  // the test publishes a new snapshot, then writes a line
+const fresh = await connect();
+console.log(JSON.stringify({
+  step: 'after',
+  fresh: await read(fresh, 'select source_run, current_database() as catalog from meta.snapshot'),
+  held: await read(held, 'select source_run from meta.snapshot'),
+  values: JSON.stringify((await fresh.runAndReadAll(
+    'select (select sum(amount_eur) from marts.cost_trend_quarterly) as total_eur, '
+    + '(select max(respondents) from marts.national_estimate) as respondents'
+  )).getRowObjects()),
+}));
+process.exit(0);
+"""
+
+
+def test_the_guides_node_recipe_serves_the_new_snapshot_after_a_refresh(
+    refreshed_warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    root = node_client(NODE_API)
+    text = DOC.read_text(encoding="utf-8").split("\n### Node services\n", 1)[1]
+    (root / "recipe.mjs").write_text(re.search(r"```javascript\n(.*?)```", text, flags=re.S)[1])  # type: ignore[index]
+    (root / "driver.mjs").write_text(_NODE_DRIVER)
+    publish_snapshot(refreshed_warehouse, tmp_path, run_id="run-0")
+    node = subprocess.Popen(
+        ["node", "driver.mjs", str(tmp_path)],
+        cwd=root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        before = json.loads(node.stdout.readline() or "null")  # type: ignore[union-attr]
+        build_warehouse(refreshed_warehouse, generation=1, run_id="run-1")
+        publish_snapshot(refreshed_warehouse, tmp_path, run_id="run-1")
+        node.stdin.write("published\n")  # type: ignore[union-attr]
+        node.stdin.flush()  # type: ignore[union-attr]
+        after = json.loads(node.stdout.readline() or "null")  # type: ignore[union-attr]
+        node.wait(timeout=60)
+    finally:
+        node.kill()
+    assert before == {"step": "before", "rows": [{"source_run": "run-0"}]}, node.stderr.read()  # type: ignore[union-attr]
+    assert after["fresh"] == [{"source_run": "run-1", "catalog": "costtrends"}]
+    assert after["held"] == [{"source_run": "run-0"}]
+    # A sum of euros and a count arrive as plain numbers, which JSON.stringify takes (a BigInt
+    # would throw, a DECIMAL would arrive as an object). Generation 1: four municipalities ×
+    # two quarters, hardware..other = base × 15, office savings base / 2, base = 2000 × (i + 1)
+    # + 100 × q; respondents: all four answered each category.
+    bases = [2000 * (i + 1) + 100 * q for i in range(4) for q in (4, 1)]
+    assert json.loads(after["values"]) == [
+        {"total_eur": sum(b * 15 + b // 2 for b in bases), "respondents": 4}
+    ]
