@@ -114,7 +114,7 @@ def _fsync(path: Path) -> None:
 
 
 def checksum_sql(table: str, columns: list[str]) -> str:
-    """Row count and content checksum of `table`, the same in DuckDB 1.1 and 2.0.
+    """Row count and content checksum of `table`, the same in DuckDB 0.10.3 to 2.0.
 
     Each row's values are cast to text, joined by tabs (NULL as `\\N`) and hashed; the
     checksum is the MD5 of the sorted row hashes, so row order does not matter.
