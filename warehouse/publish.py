@@ -192,8 +192,8 @@ def publish_snapshot(
 
     Everything is written to temporary files first and renamed only when all of it is
     on disk; a `PublishError` before that leaves the published files untouched. The new
-    file gets its own name and `costtrends.duckdb` as a second one, both read-only;
-    snapshots superseded longer than `keep_superseded` ago are removed.
+    file gets its own path (`version_path`) and `costtrends.duckdb` as a second name, both
+    read-only; snapshots superseded `keep_superseded` or longer ago are removed.
     """
     if not _STORAGE_VERSION.fullmatch(storage_version):
         raise PublishError(
@@ -248,8 +248,8 @@ def publish_snapshot(
     try:
         for path, final in staged.items():
             os.replace(path, final)
-        _fsync(published_dir)
-        _fsync(parquet_dir)
+        for folder in (version.parent, version.parent.parent, published_dir, parquet_dir):
+            _fsync(folder)
     except OSError as exc:
         _unlink(*staged)
         raise PublishError(
