@@ -1067,6 +1067,11 @@ def refresh_marts(con: duckdb.DuckDBPyConnection, window: tuple[int, int], ref: 
         con.execute(sql("ddl/create_mart_tables"))
         fingerprint = _mart_fingerprint(con)
         rebuild = scalar(con, "select max(fingerprint) from meta.mart_state") != fingerprint
+        if rebuild:
+            # New code may have changed a mart's columns or types: rebuilt marts start from their models.
+            for mart in (*MARTS, "national_estimate", "national_estimate_period"):
+                con.execute(f"drop table if exists marts.{mart}")
+            con.execute(sql("ddl/create_mart_tables"))
         first_last = con.execute("select min(quarter_index), max(quarter_index) from core.dim_quarter")
         first, last = first_last.fetchall()[0]
         if rebuild and first is not None:
@@ -1161,7 +1166,8 @@ def _estimate_inputs(
 
 def national_estimate_frame(con: duckdb.DuckDBPyConnection, window: tuple[int, int]) -> pl.DataFrame:
     """`marts.national_estimate` rows of the quarters in `window`: inputs, then the pure estimator."""
-    return estimate_tf.national_estimate(*_estimate_inputs(con, window))
+    estimate = estimate_tf.national_estimate(*_estimate_inputs(con, window))
+    return estimate.with_columns(estimate_tf.period_start(pl.col("quarter")).alias("quarter_start"))
 
 
 def national_estimate_period_frame(con: duckdb.DuckDBPyConnection, window: tuple[int, int]) -> pl.DataFrame:
@@ -1177,4 +1183,6 @@ def national_estimate_period_frame(con: duckdb.DuckDBPyConnection, window: tuple
         ).fetchall()
     ]
     periods = estimate_tf.national_estimate_periods(*_estimate_inputs(con, years), digital_categories=digital)
-    return periods.filter(pl.col("period").is_in(estimate_tf.periods_containing(_quarters(window))))
+    return periods.filter(
+        pl.col("period").is_in(estimate_tf.periods_containing(_quarters(window)))
+    ).with_columns(estimate_tf.period_start(pl.col("period")).alias("quarter_start"))

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     # register's current boundaries, so trends stay comparable across mergers.
     boundary_date: str | None = None
     # Snapshot storage version: BI drivers bundle older DuckDB releases, and v1.0.0
-    # is the newest format that DuckDB 1.1 clients still open.
+    # is the newest format that DuckDB 1.1 clients still open (0.10.3 is the oldest that reads it).
     snapshot_storage_version: str = "v1.0.0"
     # Seed of the national estimate's bootstrap, so its range is reproducible.
     estimate_seed: int = 20200401

@@ -306,3 +306,23 @@ def national_estimate_periods(
         with_digital_total(responses, digital_categories=digital_categories), frame
     )
     return period_estimates(quarterly)
+
+
+def period_start(period: pl.Expr) -> pl.Expr:
+    """First day of a period label as a Date: `2021Q3` and `2021H2` → 2021-07-01, `2021` → 2021-01-01.
+
+    The marts' `quarter_start` column, so a BI time axis needs no join: for a quarter its
+    first day, for a half year or year the first day of its first quarter.
+    """
+    year = period.str.slice(0, 4).cast(pl.Int32)
+    kind = period.str.slice(4, 1)
+    number = period.str.slice(5, 1).cast(pl.Int32, strict=False)
+    month = (
+        pl.when(kind == "Q")
+        .then(number * 3 - 2)
+        .when(kind == "H")
+        .then(number * 6 - 5)
+        .when(period.str.len_chars() == 4)
+        .then(pl.lit(1))
+    )
+    return pl.date(year, month, 1)

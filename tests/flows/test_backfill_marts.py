@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -31,7 +30,7 @@ START, END = str(Q1), str(Q4)
 REFRESH_MARTS = pipeline.refresh_marts
 # Gouda (GM0513) answered in 2020Q1 (response 202010006, hardware € 10.676,00) and 2020Q4.
 GOUDA_2020Q1 = re.compile(rb"^202010006;[^\n]*\n", re.MULTILINE)
-GOUDA_2020Q1_HARDWARE = Decimal("10676.00")
+GOUDA_2020Q1_HARDWARE = 10676.0  # euros are DOUBLE in the marts
 AMSTERDAM_2020Q3 = "GM0363;2020K3;0.4;3.2;begroting;2055464,48;0,00"
 
 
@@ -113,7 +112,7 @@ def _behind(home: Path) -> int | None:
         return pipeline.marts_behind(con)
 
 
-def _gouda_hardware(home: Path) -> dict[str, tuple[Decimal, Decimal]]:
+def _gouda_hardware(home: Path) -> dict[str, tuple[float, float]]:
     """Gouda's hardware rows: quarter → (amount, cumulative)."""
     with duckdb.connect(str(_warehouse(home)), read_only=True) as con:
         rows = con.execute(

@@ -9,6 +9,7 @@ Eemsdelta (GM1979) on 2021-01-01. Mapping seed: (0.4, 3.2) and (0.4, 3.8) are `i
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 from decimal import Decimal
@@ -308,8 +309,9 @@ def test_a_merged_municipality_keeps_its_code_in_core_and_moves_to_its_successor
         ("2021Q1", "GM1979"),
     ]
     assert warehouse.execute("select * from marts.budget_trend_quarterly order by all").fetchall() == [
-        ("GM1979", "2020Q4", "ict", "realisatie", D("5000.00"), D("0.00"), None, None),
-        ("GM1979", "2021Q1", "ict", "realisatie", D("9500.00"), D("0.00"), 90.0, None),
+        # Euros are DOUBLE in the marts; quarter_start is the quarter's first day.
+        ("GM1979", "2020Q4", "ict", "realisatie", 5000.0, 0.0, None, None, dt.date(2020, 10, 1)),
+        ("GM1979", "2021Q1", "ict", "realisatie", 9500.0, 0.0, 90.0, None, dt.date(2021, 1, 1)),
     ]
 
 
@@ -325,10 +327,11 @@ def test_budget_trend_follows_the_bi_contract(warehouse: duckdb.DuckDBPyConnecti
         ("quarter", "VARCHAR"),
         ("budget_category", "VARCHAR"),
         ("kind", "VARCHAR"),
-        ("lasten_eur", "DECIMAL(18,2)"),
-        ("baten_eur", "DECIMAL(18,2)"),
+        ("lasten_eur", "DOUBLE"),
+        ("baten_eur", "DOUBLE"),
         ("qoq_change_pct", "DOUBLE"),
         ("yoy_change_pct", "DOUBLE"),
+        ("quarter_start", "DATE"),
     ]
 
 

@@ -8,6 +8,7 @@ Appingedam (GM0003) merged into Eemsdelta (GM1979) on 2021-01-01.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +19,15 @@ from tests.conftest import copy_landing
 
 pytestmark = pytest.mark.integration
 
-D = Decimal
+
+
+def D(cents: str) -> float:
+    """A euro amount as the marts hold it: the DOUBLE nearest the amount in cents."""
+    return float(Decimal(cents))
+
+
+# quarter_start, the last column of every mart: the quarter's first day.
+START = {"2020Q4": dt.date(2020, 10, 1), "2021Q1": dt.date(2021, 1, 1)}
 
 
 @pytest.fixture
@@ -151,19 +160,19 @@ def test_budget_marts_scale_thousands_and_map_old_codes(refreshed: Path) -> None
         ("GM1979", "2021Q1", "ict", "realisatie", D("9500.00"), D("0.00"), 90.0),
     ]
     assert _rows(snapshot, "select * from marts.survey_vs_budget order by all") == [
-        ("GM0014", "2020Q4", D("18000.00"), D("130000.25"), round(18000 / 130000.25 * 100, 4)),
-        ("GM0014", "2021Q1", D("21000.00"), D("150500.25"), round(21000 / 150500.25 * 100, 4)),
+        ("GM0014", "2020Q4", D("18000.00"), D("130000.25"), round(18000 / 130000.25 * 100, 4), START["2020Q4"]),
+        ("GM0014", "2021Q1", D("21000.00"), D("150500.25"), round(21000 / 150500.25 * 100, 4), START["2021Q1"]),
         # Matched per reporting unit: Appingedam's survey against Appingedam's 2,000 only
         # (Delfzijl's 3,000 has no survey answer behind it).
-        ("GM1979", "2020Q4", D("1800.00"), D("2000.00"), 90.0),
-        ("GM1979", "2021Q1", D("4750.00"), D("9500.00"), 50.0),
+        ("GM1979", "2020Q4", D("1800.00"), D("2000.00"), 90.0, START["2020Q4"]),
+        ("GM1979", "2021Q1", D("4750.00"), D("9500.00"), 50.0, START["2021Q1"]),
     ]
     assert _rows(snapshot, "select * from marts.net_cost order by all") == [
-        ("GM0014", "2020Q4", D("18000.00"), D("3000.00"), D("15000.00")),
-        ("GM0014", "2021Q1", D("21000.00"), D("3000.00"), D("18000.00")),
-        ("GM0344", "2020Q4", D("35000.00"), D("5000.00"), D("30000.00")),
-        ("GM1979", "2020Q4", D("1800.00"), D("300.00"), D("1500.00")),
-        ("GM1979", "2021Q1", D("4750.00"), D("400.00"), D("4350.00")),
+        ("GM0014", "2020Q4", D("18000.00"), D("3000.00"), D("15000.00"), START["2020Q4"]),
+        ("GM0014", "2021Q1", D("21000.00"), D("3000.00"), D("18000.00"), START["2021Q1"]),
+        ("GM0344", "2020Q4", D("35000.00"), D("5000.00"), D("30000.00"), START["2020Q4"]),
+        ("GM1979", "2020Q4", D("1800.00"), D("300.00"), D("1500.00"), START["2020Q4"]),
+        ("GM1979", "2021Q1", D("4750.00"), D("400.00"), D("4350.00"), START["2021Q1"]),
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from transforms.estimate import (
     national_estimate,
     national_estimate_periods,
     period_estimates,
+    period_start,
     periods_containing,
     with_digital_total,
 )
@@ -195,3 +197,16 @@ def test_periods_add_estimates_and_half_widths_of_their_quarters() -> None:
 
 def test_periods_containing_lists_quarter_half_year_and_year() -> None:
     assert periods_containing(["2021Q2", "2021Q3"]) == ["2021", "2021H1", "2021H2", "2021Q2", "2021Q3"]
+
+
+def test_period_start_is_the_first_day_of_the_periods_first_quarter() -> None:
+    periods = pl.DataFrame({"period": ["2021Q1", "2021Q3", "2020Q4", "2021H1", "2021H2", "2021"]})
+    out = periods.select(period_start(pl.col("period")).alias("quarter_start"))["quarter_start"].to_list()
+    assert out == [
+        dt.date(2021, 1, 1),
+        dt.date(2021, 7, 1),
+        dt.date(2020, 10, 1),
+        dt.date(2021, 1, 1),
+        dt.date(2021, 7, 1),
+        dt.date(2021, 1, 1),
+    ]

@@ -2,7 +2,8 @@
 
     python snapshot_reader.py PUBLISHED_DIR LOG STOP_FILE MAX_SECONDS
 
-Each read opens `costtrends.duckdb` read-only, reads `meta.snapshot`, checks every table
+Each read opens `costtrends.duckdb` read-only (every other read the file `costtrends.current`
+names instead, as pooled readers do), reads `meta.snapshot`, checks every table
 against `meta.snapshot_tables` (row count and content checksum), checks one Parquet copy
 against its own metadata, and closes. One line per read goes to LOG: `ok <snapshot id>`
 or `error <message>`. The loop ends when STOP_FILE exists, after MAX_SECONDS, or after
@@ -18,13 +19,14 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.publish import table_check, verify_snapshot
+from warehouse.publish import current_snapshot, table_check, verify_snapshot
 
 MAX_READS = 5000
 
 
-def read_once(published: Path, log_dir: Path) -> str:
-    with duckdb.connect(str(published / "costtrends.duckdb"), read_only=True) as con:
+def read_once(published: Path, log_dir: Path, *, through_pointer: bool = False) -> str:
+    path = current_snapshot(published) if through_pointer else published / "costtrends.duckdb"
+    with duckdb.connect(str(path), read_only=True) as con:
         (snapshot_id,) = con.execute("select snapshot_id from meta.snapshot").fetchall()[0]
         problems = verify_snapshot(con)
     if problems:
@@ -50,11 +52,11 @@ def main(published: Path, log: Path, stop: Path, max_seconds: float) -> None:
     deadline = time.monotonic() + max_seconds
     (log.parent / log.stem).mkdir(exist_ok=True)
     with log.open("a", buffering=1) as out:
-        for _ in range(MAX_READS):
+        for i in range(MAX_READS):
             if stop.exists() or time.monotonic() > deadline:
                 break
             try:
-                line = read_once(published, log.parent / log.stem)
+                line = read_once(published, log.parent / log.stem, through_pointer=i % 2 == 1)
             except Exception as exc:  # every failure a BI user would see is what this test counts
                 line = f"error {type(exc).__name__}: {exc}".replace("\n", " ")
             out.write(line + "\n")

@@ -160,3 +160,40 @@ def test_affected_quarters_run_from_the_quarter_to_the_last_one_loaded() -> None
         )
         # A quarter after the last one loaded reaches only itself.
         assert pipeline.affected_quarters(con, Quarter(2022, 2)) == (Quarter(2022, 2).index,) * 2
+
+
+def test_marts_built_with_older_column_types_are_recreated_with_the_current_ones() -> None:
+    # A warehouse from before quarter_start and the DOUBLE money type: its marts were
+    # DECIMAL(18, 2) with BIGINT respondents. New code means a new fingerprint, so a rebuild,
+    # which recreates every mart from its model instead of inserting into the old columns.
+    ref = read_reference()
+    survey, budget = _generate(seed=3)
+    with warehouse(ref) as con:
+        load_all(con, survey, budget)
+        rebuild(con, ref)
+        for mart in MARTS:
+            con.execute(f"drop table marts.{mart}")
+        con.execute(
+            "create table marts.net_cost (municipality_code varchar, quarter varchar, "
+            "digital_extra_eur decimal(18, 2), office_savings_eur decimal(18, 2), net_cost_eur decimal(18, 2))"
+        )
+        con.execute(
+            "create table marts.national_estimate (quarter varchar not null, cost_category varchar not null, "
+            "respondents bigint not null, population_coverage_pct double, estimate_eur double, "
+            "estimate_low_eur double, estimate_high_eur double)"
+        )
+        con.execute("update meta.mart_state set fingerprint = 'built by older code'")
+        last = Quarter.parse(QUARTERS[-1]).index
+        pipeline.refresh_marts(con, (last, last), ref)
+        types = dict(
+            con.execute(
+                "select table_name || '.' || column_name, data_type from information_schema.columns "
+                "where table_schema = 'marts' and table_name in ('net_cost', 'national_estimate')"
+            ).fetchall()
+        )
+        incremental = _marts(con)
+    assert types["net_cost.net_cost_eur"] == "DOUBLE"
+    assert types["net_cost.quarter_start"] == "DATE"
+    assert types["national_estimate.respondents"] == "INTEGER"
+    assert types["national_estimate.quarter_start"] == "DATE"
+    _assert_same(incremental, _full_rebuild(ref, survey, budget))

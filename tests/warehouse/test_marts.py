@@ -6,6 +6,9 @@ Populations on 1 January from warehouse/seeds/municipalities.csv: Groningen GM00
 2021-01-01; Eemsdelta 2021 45,587); Haaren GM0788 2020 14,370, split on 2021-01-01 over
 Boxtel GM0757 (share 0.1474; 2020 30,801, 2021 32,973), Oisterwijk GM0824 (0.4191;
 2020 26,245), Tilburg GM0855 (0.0891; 2020 219,789) and Vught GM0865 (0.3444; 2020 26,558).
+
+Money columns are DOUBLE rounded to the cent (`D("147.40")` is the float 147.4); every mart
+ends with `quarter_start`, the first day of the row's quarter (of a period's first quarter).
 """
 
 from __future__ import annotations
@@ -16,11 +19,42 @@ from decimal import Decimal
 
 import pytest
 
-from tests.warehouse.core_rows import BudgetRow, SurveyRow, load_all, rebuild, rows, small_seeds, warehouse
+from tests.warehouse.core_rows import (
+    MARTS,
+    BudgetRow,
+    SurveyRow,
+    load_all,
+    rebuild,
+    rows,
+    small_seeds,
+    warehouse,
+)
 from transforms.estimate import Z_90
 from warehouse.seeds import read_reference
 
-D = Decimal
+
+def D(cents: str) -> float:
+    """A euro amount as every mart holds it: the DOUBLE nearest the amount in cents."""
+    return float(Decimal(cents))
+
+
+# First days of the quarters and periods of these tests, written out.
+QUARTER_START = {
+    "2020Q1": dt.date(2020, 1, 1),
+    "2020Q2": dt.date(2020, 4, 1),
+    "2020Q3": dt.date(2020, 7, 1),
+    "2020Q4": dt.date(2020, 10, 1),
+    "2021Q1": dt.date(2021, 1, 1),
+    "2021Q2": dt.date(2021, 4, 1),
+    "2021H1": dt.date(2021, 1, 1),
+    "2021": dt.date(2021, 1, 1),
+}
+
+
+def dated(period_at: int, expected: list[tuple]) -> list[tuple]:
+    """Expected rows with `quarter_start` appended, from the quarter or period at `period_at`."""
+    return [(*row, QUARTER_START[row[period_at]]) for row in expected]
+
 
 # fmt: off
 SURVEY: list[SurveyRow] = [
@@ -104,7 +138,7 @@ def marts() -> dict[str, list[tuple]]:
 def test_cost_trend_every_column_across_a_merger_a_gap_and_a_split(marts: dict[str, list[tuple]]) -> None:
     g, b, e = "Groningen", "20k-50k", "Eemsdelta"
     # fmt: off
-    assert marts["cost_trend_quarterly"] == [
+    assert marts["cost_trend_quarterly"] == dated(3, [
         # Groningen: rolling needs four quarters (from 2020Q4 on); YoY from 2021Q1 on.
         ("GM0014", g, ">=100k", "2020Q1", "hardware", D("1000.00"), per_1000(1000, GRONINGEN_20), None, None, None, None, D("1000.00")),
         ("GM0014", g, ">=100k", "2020Q1", "office_savings", D("200.00"), per_1000(200, GRONINGEN_20), None, None, None, None, D("200.00")),
@@ -135,13 +169,13 @@ def test_cost_trend_every_column_across_a_merger_a_gap_and_a_split(marts: dict[s
         ("GM1979", e, b, "2020Q4", "office_savings", D("70.00"), per_1000(70, APPINGEDAM_DELFZIJL), None, None, None, None, D("100.00")),
         ("GM1979", e, b, "2021Q1", "hardware", D("600.00"), per_1000(600, EEMSDELTA_21), D("100.00"), 20.0, 100.0, None, D("1800.00")),
         ("GM1979", e, b, "2021Q2", "hardware", D("700.00"), per_1000(700, EEMSDELTA_21), D("100.00"), pct(700, 600), 75.0, None, D("2500.00")),
-    ]
+    ])
     # fmt: on
 
 
 def test_net_cost_is_null_unless_every_reporting_unit_gave_its_savings(marts: dict[str, list[tuple]]) -> None:
     # fmt: off
-    assert marts["net_cost"] == [
+    assert marts["net_cost"] == dated(1, [
         ("GM0014", "2020Q1", D("1000.00"), D("200.00"), D("800.00")),  # hardware 1,000 + other 0
         ("GM0014", "2020Q2", D("1150.00"), None, None),  # savings left open
         ("GM0014", "2020Q3", D("1200.00"), None, None),
@@ -159,14 +193,14 @@ def test_net_cost_is_null_unless_every_reporting_unit_gave_its_savings(marts: di
         ("GM1979", "2020Q4", D("500.00"), D("70.00"), None),
         ("GM1979", "2021Q1", D("600.00"), None, None),
         ("GM1979", "2021Q2", D("700.00"), None, None),
-    ]
+    ])
     # fmt: on
 
 
 def test_budget_trend_every_column_with_a_merger_and_a_split(marts: dict[str, list[tuple]]) -> None:
     zero = D("0.00")
     # fmt: off
-    assert marts["budget_trend_quarterly"] == [
+    assert marts["budget_trend_quarterly"] == dated(1, [
         ("GM0014", "2020Q3", "ict", "begroting", D("12000.00"), zero, None, None),
         ("GM0014", "2020Q3", "ict", "realisatie", D("10000.00"), zero, None, None),
         ("GM0014", "2020Q4", "housing", "realisatie", D("500.00"), D("250.50"), None, None),
@@ -181,13 +215,13 @@ def test_budget_trend_every_column_with_a_merger_and_a_split(marts: dict[str, li
         ("GM1979", "2020Q1", "ict", "realisatie", D("4000.00"), zero, None, None),
         ("GM1979", "2020Q4", "ict", "realisatie", D("5000.00"), zero, None, None),
         ("GM1979", "2021Q1", "ict", "realisatie", D("5500.00"), zero, 10.0, 37.5),
-    ]
+    ])
     # fmt: on
 
 
 def test_survey_vs_budget_matches_reporting_units_before_summing(marts: dict[str, list[tuple]]) -> None:
     # fmt: off
-    assert marts["survey_vs_budget"] == [
+    assert marts["survey_vs_budget"] == dated(1, [
         ("GM0014", "2020Q3", D("1200.00"), D("10000.00"), 12.0),
         ("GM0014", "2020Q4", D("1300.00"), D("11000.00"), round(1300 / 11000 * 100, 4)),
         ("GM0757", "2020Q4", D("147.40"), D("147.40"), 100.0),
@@ -198,7 +232,7 @@ def test_survey_vs_budget_matches_reporting_units_before_summing(marts: dict[str
         # Loppersum answered the survey but has no ICT line: left out on both sides.
         ("GM1979", "2020Q4", D("400.00"), D("5000.00"), 8.0),
         ("GM1979", "2021Q1", D("600.00"), D("5500.00"), round(600 / 5500 * 100, 4)),
-    ]
+    ])
     # fmt: on
 
 
@@ -215,7 +249,7 @@ def test_an_earlier_boundary_date_keeps_municipalities_as_they_were() -> None:
         shares = [r for r in rows(con, "survey_vs_budget") if r[0] in ("GM0003", "GM0010", "GM0788")]
     a, h, zero = "Appingedam", "Haaren", D("0.00")
     # fmt: off
-    assert trend == [
+    assert trend == dated(3, [
         ("GM0003", a, "<20k", "2020Q1", "hardware", D("100.00"), per_1000(100, 11_642), None, None, None, None, D("100.00")),
         ("GM0003", a, "<20k", "2020Q1", "office_savings", D("10.00"), per_1000(10, 11_642), None, None, None, None, D("10.00")),
         ("GM0003", a, "<20k", "2020Q2", "hardware", D("100.00"), per_1000(100, 11_642), D("0.00"), 0.0, None, None, D("200.00")),
@@ -226,21 +260,21 @@ def test_an_earlier_boundary_date_keeps_municipalities_as_they_were() -> None:
         ("GM0788", h, "<20k", "2020Q4", "office_savings", D("100.00"), per_1000(100, 14_370), None, None, None, None, D("100.00")),
         ("GM1979", "Eemsdelta", "20k-50k", "2021Q1", "hardware", D("600.00"), per_1000(600, 45_587), None, None, None, None, D("600.00")),
         ("GM1979", "Eemsdelta", "20k-50k", "2021Q2", "hardware", D("700.00"), per_1000(700, 45_587), D("100.00"), pct(700, 600), None, None, D("1300.00")),
-    ]
-    assert budget == [
+    ])
+    assert budget == dated(1, [
         ("GM0003", "2020Q1", "ict", "realisatie", D("1000.00"), zero, None, None),
         ("GM0003", "2020Q4", "ict", "realisatie", D("2000.00"), zero, None, None),
         ("GM0010", "2020Q1", "ict", "realisatie", D("3000.00"), zero, None, None),
         ("GM0010", "2020Q4", "ict", "realisatie", D("3000.00"), zero, None, None),
         ("GM0788", "2020Q4", "ict", "realisatie", D("1000.00"), zero, None, None),
-    ]
-    assert shares == [
+    ])
+    assert shares == dated(1, [
         ("GM0003", "2020Q1", D("100.00"), D("1000.00"), 10.0),
         ("GM0003", "2020Q4", D("150.00"), D("2000.00"), 7.5),
         ("GM0010", "2020Q1", D("200.00"), D("3000.00"), round(200 / 3000 * 100, 4)),
         ("GM0010", "2020Q4", D("250.00"), D("3000.00"), round(250 / 3000 * 100, 4)),
         ("GM0788", "2020Q4", D("1000.00"), D("1000.00"), 100.0),
-    ]
+    ])
     # fmt: on
 
 
@@ -301,7 +335,7 @@ def test_national_estimate_exact_at_full_coverage_and_ranged_with_a_lone_respond
     half = _lone_respondent_half_width()
     full, all_but_beedorp = 100.0, round(270_000 / 280_000 * 100, 4)
     # fmt: off
-    assert estimates["national_estimate"] == [
+    assert estimates["national_estimate"] == dated(0, [
         ("2021Q1", "hardware", 5, full, 6000.0, 6000.0, 6000.0),
         ("2021Q1", "ict_support", 5, full, 0.0, 0.0, 0.0),
         # Eeburg's 1,000 is 0.005 per inhabitant; the others at that ratio: 0.005 × 80,000 = 400.
@@ -315,7 +349,7 @@ def test_national_estimate_exact_at_full_coverage_and_ranged_with_a_lone_respond
         ("2021Q2", "other", 4, all_but_beedorp, 0.0, 0.0, 0.0),
         ("2021Q2", "security", 4, all_but_beedorp, 0.0, 0.0, 0.0),
         ("2021Q2", "software_licences", 5, full, 10.0, 10.0, 10.0),
-    ]
+    ])
     # fmt: on
 
 
@@ -337,7 +371,7 @@ def test_national_estimate_periods_sum_quarters_and_estimate_digital_total(
         ("security", 2, 0.0, 0.0, 0.0),
         ("software_licences", 2, 60.0, 60.0, 60.0),
     ]
-    assert estimates["national_estimate_period"] == [
+    assert estimates["national_estimate_period"] == dated(1, [
         *[("half_year", "2021H1", *r) for r in h1],
         ("quarter", "2021Q1", "digital_total", 1, 6050.0, 6050.0, 6050.0),
         ("quarter", "2021Q1", "hardware", 1, 6000.0, 6000.0, 6000.0),
@@ -353,17 +387,46 @@ def test_national_estimate_periods_sum_quarters_and_estimate_digital_total(
         ("quarter", "2021Q2", "security", 1, 0.0, 0.0, 0.0),
         ("quarter", "2021Q2", "software_licences", 1, 10.0, 10.0, 10.0),
         *[("year", "2021", *r) for r in h1],
-    ]
+    ])
     # fmt: on
 
 
 def test_quarter_rows_of_the_period_table_repeat_the_national_estimate(
     estimates: dict[str, list[tuple]],
 ) -> None:
-    national = {(q, c): (e, lo, hi) for q, c, _, _, e, lo, hi in estimates["national_estimate"]}
+    national = {(q, c): (e, lo, hi, start) for q, c, _, _, e, lo, hi, start in estimates["national_estimate"]}
     quarters = {
-        (p, c): (e, lo, hi)
-        for t, p, c, _, e, lo, hi in estimates["national_estimate_period"]
+        (p, c): (e, lo, hi, start)
+        for t, p, c, _, e, lo, hi, start in estimates["national_estimate_period"]
         if t == "quarter" and c != "digital_total"
     }
     assert quarters == national
+
+
+def test_every_mart_has_quarter_start_and_one_money_type() -> None:
+    # Money is DOUBLE everywhere (a sum stays DOUBLE, never a DECIMAL(38, 2) that BI drivers
+    # hand over as objects); counts INTEGER (no BigInt in Node); a DATE for the time axis.
+    ref = read_reference()
+    with warehouse(ref) as con:
+        load_all(con, SURVEY, BUDGET)
+        rebuild(con, ref)
+        columns = con.execute(
+            "select table_name, column_name, data_type, is_nullable from information_schema.columns "
+            "where table_schema = 'marts' order by table_name, ordinal_position"
+        ).fetchall()
+        sums = con.execute(
+            "select typeof(sum(amount_eur)), typeof(sum(cumulative_eur)) from marts.cost_trend_quarterly"
+        ).fetchall()
+        nulls = con.execute(
+            "select count(*) from marts.cost_trend_quarterly where quarter_start is null"
+        ).fetchall()
+    tables = {t for t, _, _, _ in columns}
+    assert tables == set(MARTS)
+    for table in tables:
+        assert [c for t, c, _, _ in columns if t == table][-1] == "quarter_start", table
+    assert {(c, ty) for _, c, ty, _ in columns if c == "quarter_start"} == {("quarter_start", "DATE")}
+    assert {ty for _, c, ty, _ in columns if c.endswith("_eur")} == {"DOUBLE"}
+    assert {ty for _, c, ty, _ in columns if c in ("respondents", "quarters_covered")} == {"INTEGER"}
+    assert not [c for _, c, ty, _ in columns if ty.startswith(("DECIMAL", "BIGINT", "HUGEINT"))]
+    assert sums == [("DOUBLE", "DOUBLE")]
+    assert nulls == [(0,)]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +17,14 @@ import pytest
 from tests.warehouse.snapshot_helpers import build_warehouse
 from warehouse import publish
 from warehouse.db import connect
-from warehouse.publish import PublishError, publish_snapshot, table_check, verify_snapshot
+from warehouse.publish import (
+    PublishError,
+    current_snapshot,
+    prune_snapshots,
+    publish_snapshot,
+    table_check,
+    verify_snapshot,
+)
 
 MARTS = sorted(t for t in publish.SNAPSHOT_TABLES if t.startswith("marts."))
 
@@ -84,6 +94,7 @@ def test_verify_snapshot_passes_a_whole_snapshot_and_names_a_changed_table(
     snapshot = publish_snapshot(warehouse, tmp_path, run_id="run-7")
     with duckdb.connect(str(snapshot), read_only=True) as con:
         assert verify_snapshot(con) == []
+    snapshot.chmod(0o644)  # published read-only; this test tampers with it on purpose
     with duckdb.connect(str(snapshot)) as con:
         con.execute("delete from marts.net_cost where municipality_code = 'GM0014' and quarter = '2021Q1'")
         problems = verify_snapshot(con)
@@ -172,7 +183,17 @@ def test_republishing_replaces_snapshot_and_parquet_with_the_new_contents(
     assert _rows(snapshot, "select source_run from meta.snapshot") == [("run-8",)]
     assert _rows(snapshot, "select count(*) from marts.net_cost") == [(8,)]
     assert _rows(snapshot, f"select count(*) from '{tmp_path / 'parquet' / 'net_cost.parquet'}'") == [(8,)]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["costtrends.duckdb", "parquet"]
+    # Both snapshots under their own names (the first kept for the grace period), the pointer
+    # naming the second, and costtrends.duckdb as the second's other name.
+    first, second = sorted(
+        str(p.relative_to(tmp_path)) for p in tmp_path.glob("snapshots/*/costtrends.duckdb")
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["snapshots", "costtrends.current", "costtrends.duckdb", "parquet"]
+    )
+    assert (tmp_path / "costtrends.current").read_text() == second + "\n"
+    assert (tmp_path / second).samefile(snapshot)
+    assert _rows(tmp_path / first, "select source_run from meta.snapshot") == [("run-7",)]
 
 
 def _published(tmp_path: Path, warehouse: duckdb.DuckDBPyConnection) -> dict[str, bytes]:
@@ -265,3 +286,73 @@ def test_a_connection_open_during_a_publish_keeps_reading_the_snapshot_it_opened
     finally:
         reader.close()
     assert _rows(snapshot, "select source_run from meta.snapshot") == [("run-8",)]
+
+
+def test_each_snapshot_has_its_own_read_only_name_and_costtrends_duckdb_is_the_newest(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    snapshot = publish_snapshot(warehouse, tmp_path, run_id="run-7")
+    own = current_snapshot(tmp_path)
+    built_at = _rows(snapshot, "select built_at from meta.snapshot")[0][0]
+    assert own == tmp_path / "snapshots" / f"{built_at:%Y%m%dT%H%M%S.%f}Z" / "costtrends.duckdb"
+    # The same file name, so every version opens as catalog `costtrends`, as the stable name does.
+    assert _rows(own, "select current_database()") == [("costtrends",)]
+    assert own.samefile(snapshot)  # one file, two names: no second copy on disk
+    for path in (own, snapshot):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o444
+
+
+def test_a_failed_second_rename_leaves_no_new_snapshot_behind(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _published(tmp_path, warehouse)
+    real_replace = os.replace
+
+    def refuse_the_stable_name(src: object, dst: object) -> None:
+        if Path(str(dst)).name == "costtrends.duckdb":
+            raise PermissionError(errno.EACCES, "Permission denied", str(dst))
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(publish.os, "replace", refuse_the_stable_name)
+    with pytest.raises(PublishError, match="Permission denied"):
+        publish_snapshot(warehouse, tmp_path, run_id="run-8")
+    assert _files(tmp_path) == before
+
+
+def _version(folder: Path, at: dt.datetime) -> Path:
+    path = folder / publish.version_path(at)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"snapshot")
+    return path.parent
+
+
+def test_superseded_snapshots_are_removed_once_the_grace_period_after_their_successor_is_over(
+    tmp_path: Path,
+) -> None:
+    t1, t2, t3 = (
+        dt.datetime(2026, 1, 15, 6, 0),
+        dt.datetime(2026, 1, 15, 8, 0),
+        dt.datetime(2026, 1, 15, 8, 30),
+    )
+    first, second, third = (_version(tmp_path, t) for t in (t1, t2, t3))
+    (tmp_path / "costtrends.current").write_text(f"snapshots/{third.name}/costtrends.duckdb\n")
+    (tmp_path / "snapshots" / "notes").mkdir()  # not a snapshot folder: left alone
+    grace = dt.timedelta(hours=1)
+    # 08:45: the first was superseded at 08:00 (45 min ago), the second at 08:30: both stay.
+    assert prune_snapshots(tmp_path, now=dt.datetime(2026, 1, 15, 8, 45), keep_superseded=grace) == []
+    # 09:15: the first was superseded 75 min ago and goes; the second (45 min) stays.
+    assert prune_snapshots(tmp_path, now=dt.datetime(2026, 1, 15, 9, 15), keep_superseded=grace) == [first]
+    # Days later the newest is still kept: it is the one the pointer names.
+    assert prune_snapshots(tmp_path, now=dt.datetime(2026, 2, 1), keep_superseded=grace) == [second]
+    assert sorted(p.name for p in (tmp_path / "snapshots").iterdir()) == sorted([third.name, "notes"])
+
+
+def test_a_publish_removes_snapshots_superseded_before_the_grace_period(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    publish_snapshot(warehouse, tmp_path, run_id="run-7")
+    publish_snapshot(warehouse, tmp_path, run_id="run-8")
+    publish_snapshot(warehouse, tmp_path, run_id="run-9", keep_superseded=dt.timedelta(0))
+    # run-7's file was superseded when run-8's was built; run-8's when run-9's was: both over.
+    assert list(tmp_path.glob("snapshots/*/*")) == [current_snapshot(tmp_path)]
+    assert _rows(tmp_path / "costtrends.duckdb", "select source_run from meta.snapshot") == [("run-9",)]

@@ -1,6 +1,7 @@
 """BI readers query the published snapshot in a loop while refreshes publish new ones.
 
-Three reader processes open the snapshot read-only over and over; meanwhile the test
+Three reader processes open the snapshot read-only over and over, by turns through
+`costtrends.duckdb` and through the file `costtrends.current` names; meanwhile the test
 publishes five snapshots: four from a prepared warehouse with different contents and
 then one by a real quarterly refresh of a small landing zone. Before each next publish it
 waits until every reader has read the current one, so every snapshot is read while
@@ -89,4 +90,8 @@ def test_readers_see_only_whole_snapshots_while_refreshes_run(
         ids_in_order = list(dict.fromkeys(line.split()[1] for line in lines))
         assert ids_in_order == published_ids
     assert [r.returncode for r in readers] == [0] * READERS
-    assert sorted(p.name for p in published.iterdir()) == ["costtrends.duckdb", "parquet"]
+    # Each snapshot under its own name (none superseded an hour ago yet), the pointer, the stable name.
+    assert len(list(published.glob("snapshots/*/costtrends.duckdb"))) == 5
+    assert sorted(p.name for p in published.iterdir()) == sorted(
+        ["snapshots", "costtrends.current", "costtrends.duckdb", "parquet"]
+    )

@@ -45,3 +45,23 @@ def test_the_guides_checksum_query_matches_meta_snapshot_tables(snapshot: Path) 
     computed, listed = [q for q in QUERIES if "content_md5" in q][:2]
     with duckdb.connect(str(snapshot), read_only=True) as con:
         assert con.execute(computed).fetchall() == con.execute(listed).fetchall()
+
+
+def test_every_relative_link_in_the_guide_resolves() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    relative = [t for t in targets if "://" not in t]
+    assert relative  # the guide links to the data dictionary at least
+    missing = [t for t in relative if not (DOC.parent / t).exists()]
+    assert missing == []
+
+
+def test_every_anchor_link_in_the_guide_names_a_heading() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    headings = {
+        re.sub(r"[^a-z0-9 -]", "", h.strip().lower()).replace(" ", "-")
+        for h in re.findall(r"^#+ (.+)$", text, flags=re.M)
+    }
+    anchors = re.findall(r"\]\(#([^)]+)\)", text)
+    assert anchors
+    assert [a for a in anchors if a not in headings] == []

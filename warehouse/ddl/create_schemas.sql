@@ -211,17 +211,6 @@ create table if not exists core.dim_boundary_population (
     primary key (municipality_code, year)
 );
 
--- marts.national_estimate: one row per quarter × cost category.
-create table if not exists marts.national_estimate (
-    quarter varchar not null,
-    cost_category varchar not null,
-    respondents bigint not null,
-    population_coverage_pct double,
-    estimate_eur double,
-    estimate_low_eur double,
-    estimate_high_eur double
-);
-
 -- meta.validation_results, added columns: what the check expects, and in words what it found
 -- when the counts alone do not say (a batch-level failure, a drift warning).
 alter table meta.validation_results add column if not exists description varchar;

@@ -1,6 +1,7 @@
 -- marts.budget_trend_quarterly
 -- One row per municipality (boundary set) × quarter × budget category × kind, for the
 -- quarters with index $window_start..$window_end (inputs from four quarters earlier on).
+-- Money columns DOUBLE rounded to the cent (the marts' one money type); quarter_start its first day.
 -- Change columns are on lasten (expenditure); NULL when the compared quarter has no figure.
 with
 
@@ -35,13 +36,15 @@ final as (
         quarter,
         budget_category,
         kind,
-        cast(lasten_eur as decimal(18, 2)) as lasten_eur,
-        cast(baten_eur as decimal(18, 2)) as baten_eur,
+        cast(round(lasten_eur, 2) as double) as lasten_eur,
+        cast(round(baten_eur, 2) as double) as baten_eur,
         cast(round((lasten_eur - prev_lasten_eur) / nullif(prev_lasten_eur, 0) * 100, 4) as double)
             as qoq_change_pct,
         cast(round((lasten_eur - year_ago_lasten_eur) / nullif(year_ago_lasten_eur, 0) * 100, 4) as double)
-            as yoy_change_pct
+            as yoy_change_pct,
+        cast(q.start_date as date) as quarter_start
     from history
+    inner join core.dim_quarter as q using (quarter)
 )
 
 select * from final

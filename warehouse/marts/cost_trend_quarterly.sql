@@ -1,6 +1,8 @@
 -- marts.cost_trend_quarterly
 -- One row per municipality (boundary set) × quarter × cost category with a reported amount,
 -- for the quarters with index $window_start..$window_end.
+-- Money columns are DOUBLE rounded to the cent, the one money type of every mart (docs/bi.md);
+-- quarter_start is the quarter's first day, for a BI time axis.
 -- Change columns compare with the same municipality and category one quarter (QoQ) or four
 -- quarters (YoY) earlier; they are NULL when that quarter has no amount, never 0.
 -- Inputs are read from four quarters before the window on (enough for QoQ, YoY and the
@@ -85,19 +87,21 @@ final as (
         end as size_class,
         s.quarter,
         s.cost_category,
-        cast(s.amount_eur as decimal(18, 2)) as amount_eur,
+        cast(round(s.amount_eur, 2) as double) as amount_eur,
         cast(round(s.amount_eur / nullif(s.population, 0) * 1000, 4) as double)
             as amount_per_1000_inhabitants,
-        cast(s.amount_eur - s.prev_amount_eur as decimal(18, 2)) as qoq_change_eur,
+        cast(round(s.amount_eur - s.prev_amount_eur, 2) as double) as qoq_change_eur,
         cast(round((s.amount_eur - s.prev_amount_eur) / nullif(s.prev_amount_eur, 0) * 100, 4) as double)
             as qoq_change_pct,
         cast(round((s.amount_eur - s.year_ago_amount_eur) / nullif(s.year_ago_amount_eur, 0) * 100, 4) as double)
             as yoy_change_pct,
         -- The rolling sum needs all four quarters; with a gap it is NULL rather than too low.
-        cast(case when s.rolling_quarters = 4 then s.rolling_sum_eur end as decimal(18, 2)) as rolling_4q_eur,
-        cast(s.cumulative_eur as decimal(18, 2)) as cumulative_eur
+        cast(round(case when s.rolling_quarters = 4 then s.rolling_sum_eur end, 2) as double) as rolling_4q_eur,
+        cast(round(s.cumulative_eur, 2) as double) as cumulative_eur,
+        cast(q.start_date as date) as quarter_start
     from sized as s
     left join core.dim_municipality as m on m.municipality_code = s.municipality_code
+    inner join core.dim_quarter as q on q.quarter = s.quarter
 )
 
 select * from final

@@ -3,6 +3,8 @@
 -- one digital category, for the quarters with index $window_start..$window_end.
 -- Digital extra minus office savings. Savings not reported are not zero: the net is NULL
 -- unless every reporting unit behind the row reported its savings.
+-- Sums are taken in DECIMAL and rounded to the cent, then stored as DOUBLE (the marts' one money
+-- type); quarter_start is the quarter's first day.
 with
 
 units as (
@@ -26,8 +28,8 @@ summed as (
     select
         municipality_code,
         quarter,
-        cast(round(sum(digital_extra_eur), 2) as decimal(18, 2)) as digital_extra_eur,
-        cast(round(sum(office_savings_eur), 2) as decimal(18, 2)) as office_savings_eur,
+        round(sum(digital_extra_eur), 2) as digital_extra_eur,
+        round(sum(office_savings_eur), 2) as office_savings_eur,
         count(office_savings_eur) = count(*) as has_all_savings
     from on_boundary
     group by all
@@ -37,11 +39,13 @@ final as (
     select
         municipality_code,
         quarter,
-        digital_extra_eur,
-        office_savings_eur,
-        cast(case when has_all_savings then digital_extra_eur - office_savings_eur end as decimal(18, 2))
-            as net_cost_eur
+        cast(digital_extra_eur as double) as digital_extra_eur,
+        cast(office_savings_eur as double) as office_savings_eur,
+        cast(case when has_all_savings then digital_extra_eur - office_savings_eur end as double)
+            as net_cost_eur,
+        cast(q.start_date as date) as quarter_start
     from summed
+    inner join core.dim_quarter as q using (quarter)
 )
 
 select * from final

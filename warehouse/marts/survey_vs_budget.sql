@@ -4,6 +4,8 @@
 -- digital cost as a share of the ICT budget. Survey and budget are matched per reporting
 -- unit before the move onto the boundary set, so after a merger a successor's share
 -- compares the same predecessors on both sides.
+-- Sums in DECIMAL rounded to the cent, stored as DOUBLE (the marts' one money type);
+-- quarter_start is the quarter's first day.
 with
 
 digital as (
@@ -36,8 +38,8 @@ summed as (
     select
         municipality_code,
         quarter,
-        cast(round(sum(digital_extra_eur), 2) as decimal(18, 2)) as digital_extra_eur,
-        cast(round(sum(ict_budget_eur), 2) as decimal(18, 2)) as ict_budget_eur
+        round(sum(digital_extra_eur), 2) as digital_extra_eur,
+        round(sum(ict_budget_eur), 2) as ict_budget_eur
     from matched
     group by all
 ),
@@ -46,10 +48,12 @@ final as (
     select
         municipality_code,
         quarter,
-        digital_extra_eur,
-        ict_budget_eur,
-        cast(round(digital_extra_eur / nullif(ict_budget_eur, 0) * 100, 4) as double) as share_pct
+        cast(digital_extra_eur as double) as digital_extra_eur,
+        cast(ict_budget_eur as double) as ict_budget_eur,
+        cast(round(digital_extra_eur / nullif(ict_budget_eur, 0) * 100, 4) as double) as share_pct,
+        cast(q.start_date as date) as quarter_start
     from summed
+    inner join core.dim_quarter as q using (quarter)
 )
 
 select * from final

@@ -2,6 +2,7 @@
 -- Run in the working warehouse after every mart refresh (refresh_marts) and inside the
 -- published snapshot (before sql/comment_snapshot_meta, the snapshot's own meta tables).
 -- docs/data_dictionary.md is generated from the snapshot's comments: python -m warehouse.dictionary
+-- Every euro column of the marts is a DOUBLE rounded to the cent (docs/bi.md, "Types").
 comment on table marts.cost_trend_quarterly is 'Survey extra cost per municipality, quarter and cost category, on one municipal boundary set (the register''s current municipalities unless configured otherwise). One row per municipality × quarter × cost category with a reported amount; figures of merged municipalities are summed into their successor (a split one apportioned by share). A municipality that did not answer has no row, not a zero.';
 comment on column marts.cost_trend_quarterly.municipality_code is 'CBS municipality code (GM####) on the boundary set';
 comment on column marts.cost_trend_quarterly.municipality_name is 'Official CBS municipality name';
@@ -15,6 +16,7 @@ comment on column marts.cost_trend_quarterly.qoq_change_pct is 'Change against t
 comment on column marts.cost_trend_quarterly.yoy_change_pct is 'Change against the same quarter a year earlier in percent; NULL when that quarter has no amount or it is zero';
 comment on column marts.cost_trend_quarterly.rolling_4q_eur is 'Sum over this and the three previous quarters, euros; NULL unless all four have an amount';
 comment on column marts.cost_trend_quarterly.cumulative_eur is 'Sum of all reported quarters up to and including this one, euros';
+comment on column marts.cost_trend_quarterly.quarter_start is 'First day of the quarter (a DATE, for a BI time axis)';
 
 comment on table marts.national_estimate is 'National estimate per quarter and cost category from the municipalities that answered: stratified ratio estimator by size class with a 90% interval (see docs/estimate.md). One row per quarter × cost category with at least one respondent.';
 comment on column marts.national_estimate.quarter is 'Quarter, written 2021Q1';
@@ -24,6 +26,7 @@ comment on column marts.national_estimate.population_coverage_pct is 'Share of t
 comment on column marts.national_estimate.estimate_eur is 'Estimated national total for the quarter, euros';
 comment on column marts.national_estimate.estimate_low_eur is 'Lower bound of the 90% interval, euros (not below zero); NULL when a single respondent leaves no variance to estimate';
 comment on column marts.national_estimate.estimate_high_eur is 'Upper bound of the 90% interval, euros; NULL when a single respondent leaves no variance to estimate';
+comment on column marts.national_estimate.quarter_start is 'First day of the quarter (a DATE, for a BI time axis)';
 
 comment on table marts.national_estimate_period is 'National estimate per quarter, half year and year, per cost category and for the digital categories together (digital_total). A period''s estimate is the sum of its quarters'' estimates and its interval adds their half-widths (see docs/estimate.md). One row per period type × period × cost category.';
 comment on column marts.national_estimate_period.period_type is 'quarter, half_year or year';
@@ -33,6 +36,7 @@ comment on column marts.national_estimate_period.quarters_covered is 'Quarters o
 comment on column marts.national_estimate_period.estimate_eur is 'Estimated national total over the quarters covered, euros';
 comment on column marts.national_estimate_period.estimate_low_eur is 'Lower bound of the 90% interval, euros (not below zero); NULL when a quarter''s bound is NULL';
 comment on column marts.national_estimate_period.estimate_high_eur is 'Upper bound of the 90% interval, euros; NULL when a quarter''s bound is NULL';
+comment on column marts.national_estimate_period.quarter_start is 'First day of the period''s first quarter (a DATE): 2021-07-01 for 2021Q3 and for 2021H2, 2021-01-01 for 2021';
 
 comment on table marts.net_cost is 'Extra digital cost minus office savings per municipality (boundary set) and quarter. One row per municipality × quarter with at least one digital category reported.';
 comment on column marts.net_cost.municipality_code is 'CBS municipality code on the boundary set';
@@ -40,6 +44,7 @@ comment on column marts.net_cost.quarter is 'Quarter, written 2021Q1';
 comment on column marts.net_cost.digital_extra_eur is 'Sum of the hardware, software licences, ICT support, security and other extra cost reported, euros';
 comment on column marts.net_cost.office_savings_eur is 'Savings on office space reported, euros; NULL when not reported';
 comment on column marts.net_cost.net_cost_eur is 'digital_extra_eur minus office_savings_eur, euros; NULL when savings were not reported (not counted as zero)';
+comment on column marts.net_cost.quarter_start is 'First day of the quarter (a DATE, for a BI time axis)';
 
 comment on table marts.budget_trend_quarterly is 'Iv3 budget figures per municipality (boundary set), quarter, budget category and kind; merged municipalities summed into their successor. One row per municipality × quarter × budget category × kind.';
 comment on column marts.budget_trend_quarterly.municipality_code is 'CBS municipality code on the boundary set';
@@ -50,6 +55,7 @@ comment on column marts.budget_trend_quarterly.lasten_eur is 'Expenditure (laste
 comment on column marts.budget_trend_quarterly.baten_eur is 'Income (baten), euros';
 comment on column marts.budget_trend_quarterly.qoq_change_pct is 'Change of lasten against the previous quarter in percent; NULL when that quarter has no figure or it is zero';
 comment on column marts.budget_trend_quarterly.yoy_change_pct is 'Change of lasten against the same quarter a year earlier in percent; NULL when that quarter has no figure or it is zero';
+comment on column marts.budget_trend_quarterly.quarter_start is 'First day of the quarter (a DATE, for a BI time axis)';
 
 comment on table marts.survey_vs_budget is 'Extra digital cost from the survey as a share of the ICT realisatie budget from Iv3, per municipality (boundary set) and quarter. Survey and budget are matched per reporting municipality before merged ones are summed into their successor. One row per municipality × quarter with both figures.';
 comment on column marts.survey_vs_budget.municipality_code is 'CBS municipality code on the boundary set';
@@ -57,6 +63,7 @@ comment on column marts.survey_vs_budget.quarter is 'Quarter, written 2021Q1';
 comment on column marts.survey_vs_budget.digital_extra_eur is 'Extra digital cost reported in the survey, euros';
 comment on column marts.survey_vs_budget.ict_budget_eur is 'Iv3 realisatie lasten mapped to budget category ict, of the same reporting municipalities, euros';
 comment on column marts.survey_vs_budget.share_pct is 'digital_extra_eur as a percentage of ict_budget_eur; NULL when the ICT budget is zero';
+comment on column marts.survey_vs_budget.quarter_start is 'First day of the quarter (a DATE, for a BI time axis)';
 
 comment on table core.dim_municipality is 'CBS municipality register with validity dates, including dissolved municipalities. One row per municipality.';
 comment on column core.dim_municipality.municipality_code is 'CBS municipality code (GM####)';
