@@ -6,7 +6,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -271,6 +271,18 @@ def national_trend_table(snapshot: Path) -> Table:
     return table
 
 
+def demo_environment(environ: MutableMapping[str, str], home: Path) -> None:
+    """Point every costtrends path at the demo's `home`, whatever the shell had set.
+
+    A COSTTRENDS_WAREHOUSE_PATH (or landing, published, config ...) left set for a real
+    installation must never receive the demo's sample data.
+    """
+    for name in list(environ):
+        if (name.startswith("COSTTRENDS_") and name.endswith(("_DIR", "_PATH"))) or name == "COSTTRENDS_CONFIG":
+            del environ[name]
+    environ["COSTTRENDS_HOME"] = str(home.resolve())
+
+
 @app.command()
 def demo(
     home: Annotated[Path, typer.Option(help="A fresh folder for the demo's data")] = Path("demo-data"),
@@ -281,7 +293,7 @@ def demo(
         shutil.rmtree(home)
     # The demo prints its own summary; Prefect's per-task lines would bury it.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ["COSTTRENDS_HOME"] = str(home.resolve())
+    demo_environment(os.environ, home)
     started = time.perf_counter()
     server = api_server.start()
     generate(start="2020Q1", end="2021Q4", seed=seed, scale="demo")

@@ -77,3 +77,23 @@ def test_a_reader_gives_up_after_the_lock_timeout_naming_the_writer(
 
     assert result.exit_code == 1
     assert "still held by a test write" in result.output  # it did not wait the writer's 5 s out
+
+
+def test_demo_environment_points_every_path_at_the_demo_home(tmp_path: Path) -> None:
+    from costtrends.cli import demo_environment
+
+    environ = {
+        "COSTTRENDS_HOME": "/srv/costtrends",
+        "COSTTRENDS_WAREHOUSE_PATH": "/srv/costtrends/wh.duckdb",
+        "COSTTRENDS_PUBLISHED_DIR": "/srv/published",
+        "COSTTRENDS_LANDING_DIR": "/mnt/share",
+        "COSTTRENDS_CONFIG": "/etc/costtrends.toml",
+        "COSTTRENDS_CONCURRENCY": "2",
+        "PATH": "/usr/bin",
+    }
+    demo_environment(environ, tmp_path / "demo")
+    assert environ == {
+        "COSTTRENDS_HOME": str((tmp_path / "demo").resolve()),
+        "COSTTRENDS_CONCURRENCY": "2",
+        "PATH": "/usr/bin",
+    }

@@ -103,7 +103,13 @@ def core_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def mart_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    return con.execute("select * from marts.budget_trend_quarterly order by all").fetchall()
+    """The contract's columns; euros (DOUBLE to the cent in the marts) back as exact decimals."""
+    return con.execute(
+        "select municipality_code, quarter, budget_category, kind,"
+        " cast(lasten_eur as decimal(18, 2)), cast(baten_eur as decimal(18, 2)),"
+        " qoq_change_pct, yoy_change_pct"
+        " from marts.budget_trend_quarterly order by all"
+    ).fetchall()
 
 
 def files(batch: pipeline.Batch) -> list[tuple]:
