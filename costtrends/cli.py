@@ -278,7 +278,8 @@ def demo_environment(environ: MutableMapping[str, str], home: Path) -> None:
     installation must never receive the demo's sample data.
     """
     for name in list(environ):
-        if (name.startswith("COSTTRENDS_") and name.endswith(("_DIR", "_PATH"))) or name == "COSTTRENDS_CONFIG":
+        is_path = name.startswith("COSTTRENDS_") and name.endswith(("_DIR", "_PATH"))
+        if is_path or name == "COSTTRENDS_CONFIG":
             del environ[name]
     environ["COSTTRENDS_HOME"] = str(home.resolve())
 
