@@ -18,10 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from costtrends import pipeline
-from transforms.quarter import Quarter
+from tests.flows.budget_steps import budget_core_rows, refresh_budget
 from warehouse.db import SEEDS_DIR
-from warehouse.seeds import Reference, load_reference, read_reference
+from warehouse.seeds import load_reference, read_reference
 
 pytestmark = pytest.mark.integration
 
@@ -44,27 +43,8 @@ def _copy(home: Path, quarter: str, fixture: str) -> Path:
     return path
 
 
-def _refresh(
-    con: duckdb.DuckDBPyConnection, home: Path, quarter: str, ref: Reference | None = None, run: str = "r1"
-) -> pipeline.Batch:
-    """One budget quarter: ingest, validate, transform, account, load, then its marts."""
-    ref = ref or read_reference()
-    q = Quarter.parse(quarter)
-    work = home / "work"
-    batch = pipeline.ingest_batch(home / "landing", "budget", q, f"{quarter}-{run}", ref, workdir=work)
-    batch = pipeline.validate_batch(batch, ref, workdir=work)
-    core = pipeline.transform_batch(batch)
-    pipeline.account_rows(batch, core)
-    pipeline.load_batch(con, batch, core)
-    pipeline.refresh_marts(con, pipeline.affected_quarters(con, q), ref)
-    return batch
-
-
-def _core(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    return con.execute(
-        "select quarter, municipality_code, taakveld, categorie, kind, lasten_eur, baten_eur, source_file, source_row "
-        "from core.fct_budget order by all"
-    ).fetchall()
+_refresh = refresh_budget
+_core = budget_core_rows
 
 
 def _files(con: duckdb.DuckDBPyConnection) -> list[tuple]:

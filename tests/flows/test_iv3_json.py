@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from costtrends import pipeline
+from tests.flows.budget_steps import budget_core_rows, refresh_budget
 from tests.flows.test_personal_data import captured_logs, file_leaks, leaks  # noqa: F401
 from transforms.quarter import Quarter
 from warehouse.seeds import read_reference
@@ -81,25 +82,8 @@ def land(home: Path, quarter: str, name: str, document: Any) -> Path:
     return path
 
 
-def refresh(con: duckdb.DuckDBPyConnection, home: Path, quarter: str) -> pipeline.Batch:
-    """One budget quarter: ingest, validate, transform, account, load, then its marts."""
-    ref = read_reference()
-    q = Quarter.parse(quarter)
-    work = home / "work"
-    batch = pipeline.ingest_batch(home / "landing", "budget", q, f"{quarter}-r1", ref, workdir=work)
-    batch = pipeline.validate_batch(batch, ref, workdir=work)
-    core = pipeline.transform_batch(batch)
-    pipeline.account_rows(batch, core)
-    pipeline.load_batch(con, batch, core)
-    pipeline.refresh_marts(con, pipeline.affected_quarters(con, q), ref)
-    return batch
-
-
-def core_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    return con.execute(
-        "select quarter, municipality_code, taakveld, categorie, kind, lasten_eur, baten_eur, source_file, source_row "
-        "from core.fct_budget order by all"
-    ).fetchall()
+refresh = refresh_budget
+core_rows = budget_core_rows
 
 
 def mart_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
