@@ -477,7 +477,7 @@ SCENARIOS = {"1": scenario_1, "2": scenario_2, "3": scenario_3, "4": scenario_4,
 def budget_step(landing: Path, quarter: Quarter) -> None:
     """In this process: the pipeline's budget steps for one quarter, timed without imports."""
     from costtrends import pipeline
-    from costtrends.settings import get_settings
+    from flows.settings import get_settings
     from warehouse.db import connect
     from warehouse.seeds import load_reference, read_reference
 

@@ -8,7 +8,7 @@ file (``store.duckdb``) whose views `staged`, `raw_rows` and `issues` read them,
 the tables `superseded` and `bad_rows` (``warehouse/ddl/create_budget_store.sql``).
 
 ingest:    every landing file of the quarter, read a chunk at a time
-           (`transforms.budget_readers`), standardized (`transforms.budget`) and written;
+           (`ingest.budget_readers`), standardized (`transforms.budget`) and written;
            then restatements are settled: of two files reporting a municipality × kind, the
            later one in correction order (`transforms.file_order`) counts, the other's
            lines are superseded (kept in raw, not in core, counted per file);
@@ -46,10 +46,7 @@ import polars as pl
 from expectations.gate import validate_table
 from expectations.quarantine import failed_values, row_reasons
 from expectations.suites import Bounds, budget_suite
-from transforms import budget as budget_tf
-from transforms import iv3
-from transforms import reference as reference_tf
-from transforms.budget_readers import (
+from ingest.budget_readers import (
     BUDGET_SUFFIXES,
     CHUNK_ROWS,
     BudgetFile,
@@ -57,9 +54,12 @@ from transforms.budget_readers import (
     open_budget_file,
     read_iv3_delivery,
 )
+from ingest.readers import READER_ISSUE, FileRejected, sha256_of
+from transforms import budget as budget_tf
+from transforms import iv3
+from transforms import reference as reference_tf
 from transforms.file_order import correction_key
 from transforms.quarter import Quarter
-from transforms.readers import READER_ISSUE, FileRejected, sha256_of
 from transforms.schema import BUDGET_COLUMNS, BUDGET_REQUIRED
 from warehouse.db import sql
 from warehouse.seeds import Reference
@@ -283,7 +283,7 @@ def ingest(
         landing_files,
         settled_files,
     )
-    from costtrends.settings import get_settings
+    from flows.settings import get_settings
 
     workdir.mkdir(parents=True, exist_ok=True)
     _remove_stale_stores(workdir)

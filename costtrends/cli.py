@@ -16,16 +16,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from costtrends.safe_text import console as safe
-from costtrends.safe_text import printable
 from flows import api_server
 from transforms.quarter import Quarter, QuarterError
+from transforms.safe_text import console as safe
+from transforms.safe_text import printable
 from warehouse.db import sql
 
 if TYPE_CHECKING:
     import duckdb
 
-    from costtrends.settings import Settings
+    from flows.settings import Settings
 
 app = typer.Typer(
     help="Quarterly cost trends of municipalities' remote-work digitalisation.",
@@ -99,10 +99,10 @@ def _print_summaries(summaries: list) -> int:
 
 def _refresh(call: Callable[[], T]) -> T:
     """Run a flow under the stage bars; a failed run or a busy warehouse exits 1 with its message."""
-    from costtrends.incremental import LandingMissing
-    from costtrends.locking import WarehouseBusy
-    from costtrends.progress import StageBars
+    from flows.progress import StageBars
     from flows.quarterly_refresh import RefreshFailed
+    from warehouse.incremental import LandingMissing
+    from warehouse.locking import WarehouseBusy
 
     started = time.perf_counter()
     try:
@@ -164,7 +164,7 @@ def generate(
 ) -> None:
     """Write realistic synthetic survey exports and Iv3 budget files into the landing zone."""
     from costtrends.generate import generate as run_generate
-    from costtrends.settings import get_settings
+    from flows.settings import get_settings
 
     settings = get_settings()
     summary = run_generate(settings.landing, _quarter(start), _quarter(end), seed=seed, scale=scale)
@@ -298,8 +298,8 @@ def demo(
     started = time.perf_counter()
     server = api_server.start()
     generate(start="2020Q1", end="2021Q4", seed=seed, scale="demo")
-    from costtrends.settings import get_settings
     from flows.backfill import backfill as backfill_flow
+    from flows.settings import get_settings
 
     server.adopt()
     with server.flow_settings():
@@ -327,7 +327,7 @@ def report(
 ) -> None:
     """Write the snapshot's report: one self-contained HTML file with charts, viewable offline."""
     from costtrends.report import REPORT_NAME, write_report
-    from costtrends.settings import get_settings
+    from flows.settings import get_settings
 
     settings = get_settings()
     try:
@@ -347,7 +347,7 @@ app.add_typer(fetch_app, name="fetch")
 
 def _fetching(call: Callable[[], T]) -> T:
     """Run a fetch; CBS unreachable or answering nonsense exits 1 with one line saying so."""
-    from costtrends.cbs_odata import CbsError
+    from ingest.cbs_odata import CbsError
     from transforms.cbs import CbsDataError
 
     try:
@@ -365,9 +365,9 @@ def fetch_iv3(
     ] = None,
 ) -> None:
     """Land a year's Iv3 figures of every municipality from CBS, one file per verslagsoort."""
-    from costtrends.fetch import cbs_client
-    from costtrends.fetch import fetch_iv3 as run_fetch
-    from costtrends.settings import get_settings
+    from flows.settings import get_settings
+    from ingest.fetch import cbs_client
+    from ingest.fetch import fetch_iv3 as run_fetch
 
     settings = get_settings()
     client = cbs_client(settings, settings.cbs_dataderden_url)
@@ -407,9 +407,9 @@ def fetch_population(
 
     Writes `<COSTTRENDS_REFERENCE_DIR>/population_<year>.csv`; the seeds stay as they are.
     """
-    from costtrends.fetch import cbs_client, known_register
-    from costtrends.fetch import fetch_population as run_fetch
-    from costtrends.settings import get_settings
+    from flows.settings import get_settings
+    from ingest.fetch import cbs_client, known_register
+    from ingest.fetch import fetch_population as run_fetch
     from warehouse.db import SEEDS_DIR
 
     settings = get_settings()
@@ -445,7 +445,7 @@ def _reading(settings: Settings, purpose: str) -> Iterator[duckdb.DuckDBPyConnec
     """
     import duckdb
 
-    from costtrends.locking import WarehouseBusy, warehouse_lock
+    from warehouse.locking import WarehouseBusy, warehouse_lock
 
     if not settings.warehouse.exists():
         console.print(f"no warehouse yet at {safe(settings.warehouse)}")
@@ -470,7 +470,7 @@ def _reading(settings: Settings, purpose: str) -> Iterator[duckdb.DuckDBPyConnec
 def status() -> None:
     """Per quarter: files, rows loaded and quarantined, and the checks that failed."""
 
-    from costtrends.settings import get_settings
+    from flows.settings import get_settings
 
     settings = get_settings()
     with _reading(settings, "status") as con:
@@ -512,7 +512,7 @@ def quarantine(
     import json
     import sys
 
-    from costtrends.settings import get_settings
+    from flows.settings import get_settings
 
     if output not in ("table", "json", "csv"):
         raise typer.BadParameter("use table, json or csv", param_hint="--format")

@@ -22,9 +22,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
-from costtrends import __version__, shrink
-from costtrends.safe_text import printable
-from costtrends.settings import Settings, get_settings
+from costtrends import __version__
 from expectations import docs as docs_html
 from expectations import plausibility
 from expectations.drift import budget_drift, survey_drift
@@ -36,20 +34,23 @@ from expectations.suites import (
     survey_responses_suite,
     survey_suite,
 )
-from transforms import estimate as estimate_tf
-from transforms import reference as reference_tf
-from transforms import survey as survey_tf
-from transforms.parse import DecimalMode
-from transforms.population import population_in_year
-from transforms.quarter import Quarter
-from transforms.readers import (
+from flows.settings import Settings, get_settings
+from ingest.readers import (
     READER_ISSUE,
     SUPPORTED_SUFFIXES,
     FileRejected,
     read_landing_file,
     sha256_of,
 )
+from transforms import estimate as estimate_tf
+from transforms import reference as reference_tf
+from transforms import survey as survey_tf
+from transforms.parse import DecimalMode
+from transforms.population import population_in_year
+from transforms.quarter import Quarter
+from transforms.safe_text import printable
 from transforms.schema import SURVEY_COLUMNS, SURVEY_REQUIRED
+from warehouse import shrink
 from warehouse.db import SEEDS_DIR, scalar, sql, transaction
 from warehouse.faults import fault_point
 from warehouse.seeds import Reference
@@ -881,7 +882,7 @@ def new_size(batch: Batch, core: dict[str, pl.DataFrame]) -> shrink.PartitionSiz
 def shrink_refusal(
     con: duckdb.DuckDBPyConnection, batch: Batch, core: dict[str, pl.DataFrame], settings: Settings
 ) -> str | None:
-    """Why the batch must not replace its loaded partition (`costtrends.shrink`); None: it may."""
+    """Why the batch must not replace its loaded partition (`warehouse.shrink`); None: it may."""
     q = str(batch.quarter)
     return shrink.refusal(
         batch.source,

@@ -43,7 +43,7 @@ FLAGGED_SCHEMA: dict[str, pl.DataType] = {
 
 @dataclass(frozen=True)
 class Thresholds:
-    """How far a response may exceed its references; `costtrends.settings` holds the defaults and why."""
+    """How far a response may exceed its references; `flows.settings` holds the defaults and why."""
 
     max_factor_own: float
     max_factor_class: float

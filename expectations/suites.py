@@ -16,7 +16,7 @@ A check also names the columns whose values explain a failure (``columns``): the
 quarantine shows those values of a rejected row next to its reasons.
 
 Bounds that decide plausibility come in as a `Bounds`, built from the settings module
-(`costtrends.settings`), where each default and the reason for it live.
+(`flows.settings`), where each default and the reason for it live.
 
 Grain of the validated tables: one row per source row, identified by ``row_id``, except
 `reference_suites` (one row per seed file row).
@@ -90,7 +90,7 @@ class Suite:
 
 @dataclass(frozen=True)
 class Bounds:
-    """Plausibility and drift bounds; `costtrends.settings` holds the defaults and why.
+    """Plausibility and drift bounds; `flows.settings` holds the defaults and why.
 
     amount_max_eur: one survey amount above it is a warning.
     amount_per_inhabitant_max_eur: one survey amount per inhabitant above it is an error.

@@ -1,7 +1,7 @@
 """What a run shows in Prefect: a markdown summary and a table, one row per quarter.
 
 Everything that comes from the landing zone (file names, messages, values in reasons)
-goes into the markdown escaped (`costtrends.safe_text.markdown`): a `|` stays in its
+goes into the markdown escaped (`transforms.safe_text.markdown`): a `|` stays in its
 cell, raw HTML and `javascript:` links never reach the UI as markup.
 """
 
@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from costtrends.safe_text import markdown as md
-from costtrends.safe_text import printable
+from transforms.safe_text import markdown as md
+from transforms.safe_text import printable
 
 if TYPE_CHECKING:
     from flows.quarterly_refresh import RefreshSummary

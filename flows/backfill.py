@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from prefect import flow
 
-from costtrends.incremental import check_landing_root
-from costtrends.settings import get_settings
 from flows.artifacts import publish_artifacts
 from flows.quarterly_refresh import (
     RefreshFailed,
@@ -15,7 +13,9 @@ from flows.quarterly_refresh import (
     publish,
     refresh_quarters,
 )
+from flows.settings import get_settings
 from transforms.quarter import Quarter, quarter_range
+from warehouse.incremental import check_landing_root
 
 
 @flow(name="backfill", log_prints=True)

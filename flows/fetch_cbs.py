@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from costtrends.fetch import (
+from flows.settings import Settings, get_settings
+from ingest.fetch import (
     Iv3FetchSummary,
     PopulationFetchSummary,
     cbs_client,
@@ -19,7 +20,6 @@ from costtrends.fetch import (
     fetch_population,
     known_register,
 )
-from costtrends.settings import Settings, get_settings
 from transforms.cbs import CbsDataError
 from transforms.quarter import Quarter
 from warehouse.db import SEEDS_DIR

@@ -24,16 +24,17 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
-from costtrends import incremental, pipeline
-from costtrends.incremental import LandingChanged, QuarterPlan
-from costtrends.locking import warehouse_lock
-from costtrends.progress import emit
-from costtrends.settings import Settings, get_settings
+from costtrends import pipeline
 from flows.artifacts import publish_artifacts
+from flows.progress import emit
+from flows.settings import Settings, get_settings
 from flows.task_runners import task_runner_for
 from transforms.quarter import Quarter
+from warehouse import incremental
 from warehouse.db import connect, transaction
 from warehouse.faults import fault_point
+from warehouse.incremental import LandingChanged, QuarterPlan
+from warehouse.locking import warehouse_lock
 from warehouse.publish import publish_snapshot
 from warehouse.seeds import Reference, load_reference, read_reference
 
@@ -52,7 +53,7 @@ class RefreshSummary:
     failed_checks: list[str] = field(default_factory=list)
     # The run's validation page (static HTML under the docs folder).
     docs: str | None = None
-    # Why the quarter was redone (see costtrends.incremental); None: skipped as unchanged.
+    # Why the quarter was redone (see warehouse.incremental); None: skipped as unchanged.
     reason: str | None = "requested"
     # Set when the quarter was not refreshed: "failed", or "not reached" after a failure.
     outcome: str | None = None
@@ -258,7 +259,7 @@ def write(
 ) -> Written:
     """Replace the quarter's partitions, refresh the marts it affects and record the run: one transaction.
 
-    A partition the new files would shrink too much is not replaced (`costtrends.shrink`)
+    A partition the new files would shrink too much is not replaced (`warehouse.shrink`)
     unless `allow_shrink`. With `next_written`, the next quarter this run writes, the marts
     are refreshed only up to the quarter before it (see `pipeline.affected_quarters`).
     """

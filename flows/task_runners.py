@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-from costtrends.settings import Settings
+from flows.settings import Settings
 
 
 def task_runner_for(settings: Settings, concurrency: int) -> TaskRunner:

@@ -1,6 +1,6 @@
 """CBS OData records → what costtrends lands: pure functions, no I/O.
 
-Three kinds of input, as `costtrends.cbs_odata` returns them (lists of JSON records):
+Three kinds of input, as `ingest.cbs_odata` returns them (lists of JSON records):
 
 - the catalogue of a service: which table holds a year's Iv3 data, found by its title;
 - a table's dimensions (`Key`, `Title`): CBS keys are fixed width, padded with spaces

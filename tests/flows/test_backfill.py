@@ -86,9 +86,9 @@ def _copy_home(source: Path, target: Path) -> Path:
 def test_only_transient_faults_are_retried(error: str, retried: bool) -> None:
     from prefect.states import Failed
 
-    from costtrends.incremental import LandingChanged
-    from costtrends.locking import WarehouseBusy
     from flows.quarterly_refresh import _is_transient
+    from warehouse.incremental import LandingChanged
+    from warehouse.locking import WarehouseBusy
 
     exception = {
         "landing file still being written": LandingChanged("survey/2021Q1: a.csv changed while being read"),
@@ -293,7 +293,7 @@ def test_backfill_on_a_dask_cluster_of_two_workers_matches_threads(
 def test_two_writers_at_once_take_turns_and_both_finish(backfilled, landing: Path, tmp_path: Path) -> None:
     from prefect.settings import PREFECT_API_URL
 
-    from costtrends.locking import warehouse_lock
+    from warehouse.locking import warehouse_lock
 
     home = tmp_path / "home"
     shutil.copytree(landing, home / "landing")

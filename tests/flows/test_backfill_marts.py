@@ -270,8 +270,8 @@ def test_marts_a_stopped_run_could_not_refresh_are_refreshed_by_the_next_run_wit
 def test_publish_first_refreshes_marts_another_run_left_behind(home: Path, tmp_path: Path) -> None:
     from prefect import flow
 
-    from costtrends.settings import get_settings
     from flows.quarterly_refresh import publish
+    from flows.settings import get_settings
 
     @flow
     def publish_only() -> Path:

@@ -502,7 +502,7 @@ def test_contact_and_remarks_are_found_nowhere_the_run_wrote(
 def test_a_changed_earlier_delivery_makes_the_later_quarters_stale(
     warehouse: duckdb.DuckDBPyConnection, home: Path
 ) -> None:
-    from costtrends import incremental
+    from warehouse import incremental
 
     landing = home / "landing"
     land(home, "2021Q1", "iv3_0014_2021_P1.json", delivery("0014", 2021, 1, [("0.4", "3.2", 100)]))

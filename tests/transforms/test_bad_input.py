@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from transforms import readers
-from transforms.readers import FileRejected, read_landing_file
+from ingest import readers
+from ingest.readers import FileRejected, read_landing_file
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 HEADER = (BAD / "03_header_only.csv").read_text().strip()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from transforms.budget_readers import _open_xlsx
-from transforms.readers import FileRejected
+from ingest.budget_readers import _open_xlsx
+from ingest.readers import FileRejected
 
 
 def test_a_budget_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:

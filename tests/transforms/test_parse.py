@@ -186,9 +186,7 @@ def test_amount_rounds_half_away_from_zero_to_cents(text: str, value: str) -> No
         ("1,234.56", None, "invalid"),
     ],
 )
-def test_amount_with_decimal_comma_reads_dots_as_thousands(
-    text: str, value: str | None, status: str
-) -> None:
+def test_amount_with_decimal_comma_reads_dots_as_thousands(text: str, value: str | None, status: str) -> None:
     assert_frame_equal(amounts([text], decimal=","), amount(value, status))
 
 
@@ -230,9 +228,7 @@ def test_amount_keeps_row_order_and_types_in_a_mixed_column() -> None:
         },
         schema=AMOUNT_SCHEMA,
     )
-    assert_frame_equal(
-        amounts(["€ 12.500,00", "n.v.t.", "10.000 - 20.000", "veel", "-250"]), expected
-    )
+    assert_frame_equal(amounts(["€ 12.500,00", "n.v.t.", "10.000 - 20.000", "veel", "-250"]), expected)
 
 
 def test_amount_works_lazily() -> None:

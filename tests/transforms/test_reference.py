@@ -7,9 +7,7 @@ import pytest
 
 from transforms.reference import boundary_map, boundary_population, budget_category_map, merger_dim
 
-MUNICIPALITIES = pl.DataFrame(
-    {"municipality_code": ["GM0001", "GM0002", "GM0003", "GM0010", "GM0011"]}
-)
+MUNICIPALITIES = pl.DataFrame({"municipality_code": ["GM0001", "GM0002", "GM0003", "GM0010", "GM0011"]})
 MERGERS = pl.DataFrame(
     {
         "old_code": ["GM0001", "GM0002", "GM0003", "GM0003", "GM0010"],

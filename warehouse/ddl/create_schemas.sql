@@ -255,7 +255,7 @@ create table if not exists meta.budget_file_versions (
 
 -- meta.file_hashes: one row per landing file (its resolved path): the SHA-256 of its content
 -- when it had this size, modification and change times, inode and device. Planning reuses the
--- hash while all of them match and hashes a file again when any differs (costtrends.incremental).
+-- hash while all of them match and hashes a file again when any differs (warehouse.incremental).
 create table if not exists meta.file_hashes (
     path varchar not null primary key,
     size_bytes bigint not null,

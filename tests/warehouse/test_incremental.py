@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from costtrends.incremental import (
+from costtrends.pipeline import code_version
+from transforms.quarter import Quarter
+from warehouse.incremental import (
     LandingChanged,
     check_unchanged,
     landing_hashes,
     landing_quarters,
     plan_quarters,
 )
-from costtrends.pipeline import code_version
-from transforms.quarter import Quarter
 
 Q1, Q2 = Quarter(2021, 1), Quarter(2021, 2)
 

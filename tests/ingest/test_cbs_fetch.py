@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from costtrends import cli
-from costtrends.cbs_odata import CbsError, CbsUnreachable, ODataClient
+from ingest.cbs_odata import CbsError, CbsUnreachable, ODataClient
 from tests.cbs_replay import DATA, ReplayServer
 
 HEADER = "municipality;period;taakveld;categorie;kind;lasten;baten;unit\n"
@@ -196,7 +196,7 @@ def test_an_interrupted_fetch_leaves_no_partial_file_and_the_previous_file_intac
 def test_a_write_killed_before_its_rename_leaves_the_previous_file(
     home: Path, dataderden: ReplayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from costtrends import fetch
+    from ingest import fetch
 
     path = home / "landing" / "budget" / "2021Q1" / "cbs_iv3_2021_p0_begroting.csv"
     path.parent.mkdir(parents=True)
@@ -315,7 +315,7 @@ def test_fetch_population_names_the_municipalities_that_began_or_ended(
 ) -> None:
     import polars as pl
 
-    from costtrends.fetch import fetch_population
+    from ingest.fetch import fetch_population
 
     # A register that lacks Groningen (GM0014) and still has Brielle (GM0501, merged into
     # Voorne aan Zee in 2023) open: by the 2025 figures GM0014 began, GM0501 ended.

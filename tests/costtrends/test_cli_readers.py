@@ -22,7 +22,7 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     import duckdb
-    from costtrends.locking import warehouse_lock
+    from warehouse.locking import warehouse_lock
 
     warehouse = __import__("pathlib").Path(sys.argv[1])
     with warehouse_lock(warehouse, purpose="a test write", timeout=5):

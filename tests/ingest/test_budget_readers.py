@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from transforms.budget_readers import ReadAgain, open_budget_file, unit_in_text
-from transforms.readers import FileRejected
+from ingest.budget_readers import ReadAgain, open_budget_file, unit_in_text
+from ingest.readers import FileRejected
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "budget"
 

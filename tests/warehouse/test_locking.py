@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from costtrends.locking import WarehouseBusy, warehouse_lock
+from warehouse.locking import WarehouseBusy, warehouse_lock
 
 
 def test_a_second_writer_gives_up_after_the_timeout_naming_the_holder(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import Workbook
 from polars.testing import assert_frame_equal
 
-from transforms.readers import (
+from ingest.readers import (
     READER_ISSUE,
     FileRejected,
     is_test_name,

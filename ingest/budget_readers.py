@@ -4,7 +4,7 @@ Budget exports are the large input (hundreds of thousands of lines per quarter, 
 millions in one national file), so no reader here holds a whole file: `open_budget_file`
 reads the header and the file's unit, and `BudgetFile.chunks()` yields the rows in
 frames of at most `chunk_rows` rows. Every frame has the canonical budget columns the
-file has (text), `source_row` and `_reader_issue`, like `transforms.readers`.
+file has (text), `source_row` and `_reader_issue`, like `ingest.readers`.
 
 Layouts (docs/budget-ingest.md has every rule):
 
@@ -43,8 +43,7 @@ from typing import Any
 
 import polars as pl
 
-from transforms import iv3
-from transforms.readers import (
+from ingest.readers import (
     HEADER_SEARCH_ROWS,
     READER_ISSUE,
     SUPPORTED_SUFFIXES,
@@ -57,6 +56,7 @@ from transforms.readers import (
     normalize_header,
     sniff_delimiter,
 )
+from transforms import iv3
 from transforms.schema import BUDGET_COLUMNS
 
 # Rows per frame `chunks()` yields: large enough that per-chunk costs vanish, small enough

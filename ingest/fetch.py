@@ -1,6 +1,6 @@
 """`costtrends fetch`: CBS's Iv3 tables into the landing zone, its population figures into the reference data.
 
-The steps between `costtrends.cbs_odata` (HTTP) and `transforms.cbs` (pure): ask, turn
+The steps between `ingest.cbs_odata` (HTTP) and `transforms.cbs` (pure): ask, turn
 the answer into rows, and write each file whole or not at all (a hidden temporary file
 in the same folder, then a rename), so an interrupted fetch leaves no partial file and
 the landing folder holds either the previous file or the new one. The same answer
@@ -19,8 +19,8 @@ from typing import Any
 
 import polars as pl
 
-from costtrends.cbs_odata import ODataClient, odata_string
-from costtrends.settings import Settings
+from flows.settings import Settings
+from ingest.cbs_odata import ODataClient, odata_string
 from transforms import cbs, iv3
 from transforms.population import extend_register
 

@@ -52,9 +52,9 @@ import polars as pl
 
 from costtrends.budget_batch import year_to_date_inputs
 from costtrends.pipeline import SOURCES, code_version, file_name, landing_files
-from costtrends.safe_text import printable
+from ingest.readers import sha256_of
 from transforms.quarter import Quarter
-from transforms.readers import sha256_of
+from transforms.safe_text import printable
 from warehouse.db import sql
 
 # Reasons whose quarter a refresh of another quarter picks up as well: its inputs changed

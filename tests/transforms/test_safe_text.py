@@ -8,9 +8,9 @@ import re
 from rich.console import Console
 
 from costtrends.pipeline import FileReport
-from costtrends.safe_text import console, markdown, printable
 from flows.artifacts import summary_markdown
 from flows.quarterly_refresh import RefreshSummary
+from transforms.safe_text import console, markdown, printable
 
 
 def test_undecodable_bytes_and_control_characters_show_escaped() -> None:
