@@ -56,9 +56,6 @@ class Settings(BaseSettings):
     # Snapshot storage version: BI drivers bundle older DuckDB releases, and v1.0.0
     # is the newest format that DuckDB 1.1 clients still open (0.10.3 is the oldest that reads it).
     snapshot_storage_version: str = "v1.0.0"
-    # Seed of the national estimate's bootstrap, so its range is reproducible.
-    estimate_seed: int = 20200401
-    estimate_bootstrap_samples: int = Field(default=1000, ge=50)
     # Plausibility bounds of the validation suites (docs/validation.md). National figures
     # to judge them by: municipalities spent about €3.5–5.5 million extra on digitalisation
     # in one quarter, some €0.25 per inhabitant, and employ roughly 8 FTE per 1,000.

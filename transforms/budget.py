@@ -255,10 +255,3 @@ def settle_restatements(coverage: pl.DataFrame, files: Iterable[str]) -> pl.Data
         .then(pl.col("source_file").shift(1).over(keys))
         .alias("previous_file"),
     )
-
-
-def to_budget_categories(budget: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
-    """Attach the budget category of each line; pairs the mapping lacks become `unmapped`."""
-    return budget.join(mapping, on=["taakveld", "categorie"], how="left").with_columns(
-        pl.col("budget_category").fill_null("unmapped")
-    )

@@ -212,16 +212,6 @@ def partition_state(con: duckdb.DuckDBPyConnection) -> PartitionState:
     }
 
 
-def landing_quarters(landing: Path) -> set[Quarter]:
-    """Every quarter that has a landing folder for some source."""
-    quarters = set()
-    for source in SOURCES:
-        folder = landing / source
-        if folder.is_dir():
-            quarters |= {q for p in folder.iterdir() if p.is_dir() and (q := Quarter.try_parse(p.name))}
-    return quarters
-
-
 def plan_quarters(
     state: PartitionState,
     quarters: list[Quarter],

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from transforms.budget import settle_restatements, standardize_budget, to_budget_categories
+from transforms.budget import settle_restatements, standardize_budget
 from transforms.file_order import natural_key
 from transforms.quarter import Quarter
 
@@ -197,9 +197,3 @@ def test_settling_a_file_outside_the_quarter_raises() -> None:
     )
     with pytest.raises(ValueError, match="x.csv"):
         settle_restatements(coverage, ["iv3.csv"])
-
-
-def test_unmapped_pairs_get_the_unmapped_category() -> None:
-    budget = pl.DataFrame({"taakveld": ["0.4", "9.99"], "categorie": ["3.2", "3.2"]})
-    mapping = pl.DataFrame({"taakveld": ["0.4"], "categorie": ["3.2"], "budget_category": ["ict"]})
-    assert to_budget_categories(budget, mapping)["budget_category"].to_list() == ["ict", "unmapped"]

@@ -12,7 +12,6 @@ from warehouse.incremental import (
     LandingChanged,
     check_unchanged,
     landing_hashes,
-    landing_quarters,
     plan_quarters,
 )
 
@@ -95,13 +94,6 @@ def test_landing_hashes_name_each_file_with_its_sha256_in_name_order(tmp_path: P
         "b.csv:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
     )
     assert landing_hashes(tmp_path, "budget", Q1) == ""
-
-
-def test_landing_quarters_are_the_folders_of_either_source(tmp_path: Path) -> None:
-    (tmp_path / "survey" / "2021Q1").mkdir(parents=True)
-    (tmp_path / "budget" / "2021Q2").mkdir(parents=True)
-    (tmp_path / "budget" / "notes").mkdir()
-    assert landing_quarters(tmp_path) == {Q1, Q2}
 
 
 def test_a_file_that_grew_while_read_is_named() -> None:
