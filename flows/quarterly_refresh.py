@@ -293,8 +293,7 @@ def write(
             )
         pipeline.write_validation_docs(con, settings.docs, plan.run_id)
     for p in prepared:
-        if p.batch.store is not None:
-            p.batch.store.discard()
+        p.batch.discard()
     return Written(changed, refused, warnings)
 
 

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
 
@@ -62,3 +63,15 @@ def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = Non
     """The first value of the first row; reads the whole result so the connection is free again."""
     rows = con.execute(query, params or []).fetchall()
     return rows[0][0] if rows else None
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Insert `frame`'s rows into `table`, columns matched by name.
+
+    `table` is a name the code chose, never an input value.
+    """
+    con.register("_frame", frame.to_arrow())
+    try:
+        con.execute(f"insert into {table} by name select * from _frame")
+    finally:
+        con.unregister("_frame")

@@ -221,7 +221,7 @@ def test_bad_budget_files_are_rejected_and_the_good_one_loads(tmp_path: Path) ->
     try:
         reports = {f.file_name: (f.status, f.rows_read, f.message) for f in batch.files}
     finally:
-        batch.store.discard()
+        batch.discard()
     assert reports == {
         "01_binary_garbage.csv": ("rejected", 0, "01_binary_garbage.csv: binary data, not a text export"),
         "06_nul_bytes.csv": ("rejected", 0, "06_nul_bytes.csv: contains NUL bytes; not a text export"),

@@ -257,7 +257,7 @@ AMOUNTS: dict[tuple[str, int], list[tuple[Decimal | None, str]]] = {
 
 def test_loaded_rows_carry_exactly_the_values_the_files_hold(ingested) -> None:
     batch, _ = ingested
-    good = batch.good.sort("source_file", "source_row")
+    good = batch.rows.good.sort("source_file", "source_row")
     assert (
         good.select(
             "source_file",
@@ -275,7 +275,7 @@ def test_loaded_rows_carry_exactly_the_values_the_files_hold(ingested) -> None:
 
 def test_loaded_amounts_keep_why_they_are_empty(ingested) -> None:
     batch, _ = ingested
-    good = batch.good.sort("source_file", "source_row")
+    good = batch.rows.good.sort("source_file", "source_row")
     got = {
         (row["source_file"], row["source_row"]): [(row[c], row[f"{c}_status"]) for c in AMOUNT_COLUMNS]
         for row in good.iter_rows(named=True)
@@ -288,7 +288,7 @@ def test_loaded_amounts_keep_why_they_are_empty(ingested) -> None:
 def test_every_row_of_the_quarter_keeps_its_period_straight(ingested) -> None:
     batch, _ = ingested
     periods = dict(
-        batch.good.filter(pl.col("source_file") == "11_periods.csv")
+        batch.rows.good.filter(pl.col("source_file") == "11_periods.csv")
         .select("source_row", "period_quarter")
         .iter_rows()
     )
@@ -347,7 +347,7 @@ def test_an_old_code_is_kept_as_reported(ingested) -> None:
 def test_landed_rows_hold_canonical_columns_only(ingested) -> None:
     batch, _ = ingested
     allowed = {*SURVEY_COLUMNS, "respondent_is_test"}
-    for text in batch.raw["row_values"].to_list():
+    for text in batch.rows.raw["row_values"].to_list():
         values = json.loads(text)
         assert set(values) <= allowed
         assert not [v for v in values.values() if v and ("PII" in v or "@" in v)]

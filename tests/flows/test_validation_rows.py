@@ -251,8 +251,8 @@ def test_status_command_shows_errors_and_warnings_per_quarter(home: Path, monkey
 @pytest.mark.parametrize(
     ("source", "module", "builder", "file", "rows"),
     [
-        ("survey", "costtrends.pipeline", "survey_suite", SURVEY_FILE, 8),
-        ("budget", "costtrends.budget_batch", "budget_suite", BUDGET_FILE, 6),
+        ("survey", "sources.survey", "survey_suite", SURVEY_FILE, 8),
+        ("budget", "sources.budget", "budget_suite", BUDGET_FILE, 6),
     ],
 )
 def test_batch_level_error_rejects_the_file_whole(

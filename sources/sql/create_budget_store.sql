@@ -1,4 +1,4 @@
--- The DuckDB file of a budget store (costtrends/budget_batch.py). The batch's rows are in
+-- The DuckDB file of a budget store (sources/budget.py). The batch's rows are in
 -- Parquet files beside it, read through the views `staged`, `raw_rows` and `issues`,
 -- which the store creates once it has settled restatements.
 
