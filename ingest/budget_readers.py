@@ -51,7 +51,7 @@ from ingest.readers import (
     check_workbook_container,
     decode,
     header_row_index,
-    load_aliases,
+    load_column_aliases,
     map_headers,
     normalize_header,
     sniff_delimiter,
@@ -155,7 +155,7 @@ class _Header:
 
 def _map_budget_header(path: Path, cells: Sequence[Any]) -> _Header:
     """Header cells → canonical positions; a unit annotation on an amount header is read and cut."""
-    aliases = load_aliases("budget")
+    aliases = load_column_aliases("budget")
     texts = ["" if c is None else str(c) for c in cells]
     units: dict[str, str] = {}
     cleaned: list[str] = []
@@ -613,7 +613,7 @@ def _long_header_index(rows: list[list[str | None]]) -> int | None:
     Both, because a matrix sheet's title cells (`Gemeente` | `GM0014` | `Periode` | ...)
     may look like a header of known names, but a matrix has no `categorie` column.
     """
-    aliases = load_aliases("budget")
+    aliases = load_column_aliases("budget")
     start = header_row_index(rows, "budget")
     if start is None:
         return None
@@ -749,7 +749,7 @@ def _matrix_xlsx(path: Path, sheet_names: list[str]) -> BudgetFile:
 
 def _matrix_header(rows: list[list[str | None]]) -> tuple[int, int, dict[int, tuple[str | None, str]]] | None:
     """The row of categorie codes: its index, the taakveld column, and each code column's side and code."""
-    aliases = load_aliases("budget")
+    aliases = load_column_aliases("budget")
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         categories: dict[int, tuple[str | None, str]] = {}
         for position, cell in enumerate(row):
@@ -776,7 +776,7 @@ def _matrix_header(rows: list[list[str | None]]) -> tuple[int, int, dict[int, tu
 
 def _title_cells(rows: list[list[str | None]]) -> dict[str, str]:
     """Labelled values above a matrix: `Gemeente` | `GM0363`, or `Periode: 2021Q1` in one cell."""
-    aliases = load_aliases("budget")
+    aliases = load_column_aliases("budget")
     found: dict[str, str] = {}
     for row in rows:
         filled = [c.strip() for c in row if c is not None and c.strip()]

@@ -88,7 +88,7 @@ CANONICAL_COLUMNS: dict[str, frozenset[str]] = {
 
 
 @cache
-def load_aliases(source: str) -> dict[str, str]:
+def load_column_aliases(source: str) -> dict[str, str]:
     """alias → canonical column, from `mappings/<source>_columns.csv` (a data engineer edits it)."""
     text = resources.files("transforms").joinpath(f"mappings/{source}_columns.csv").read_text("utf-8")
     return parse_aliases(text, source)
@@ -151,7 +151,7 @@ class HeaderMap:
 
 def map_headers(headers: Sequence[str | None], source: str) -> HeaderMap:
     """Column positions of every canonical, personal and unknown header."""
-    aliases = load_aliases(source)
+    aliases = load_column_aliases(source)
     columns: dict[str, list[int]] = {}
     personal: dict[int, str] = {}
     unknown: list[str] = []
@@ -187,7 +187,7 @@ def header_row_index(rows: Sequence[Sequence[str | None]], source: str) -> int |
     A header row has at least three known headers, or two that are at least half
     of its filled cells.
     """
-    aliases = load_aliases(source)
+    aliases = load_column_aliases(source)
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         if _is_header_like(row, aliases):
             return index
@@ -204,7 +204,7 @@ def _header_continuation_rows(rows: Sequence[Sequence[str | None]], source: str)
     together with any row between it and the header (the question texts under their
     codes); so does a row whose filled cells are mostly known headers.
     """
-    aliases = load_aliases(source)
+    aliases = load_column_aliases(source)
     count = 0
     for index, row in enumerate(rows):
         cells = [normalize_header(c) for c in row if c is not None and str(c).strip()]
@@ -349,7 +349,7 @@ def sniff_delimiter(text: str, source: str) -> str:
     Quotes are respected, so a header such as `Kosten (laptops, schermen);Gemeente`
     splits on `;`. Without any known header, the most frequent candidate on the first line.
     """
-    aliases = load_aliases(source)
+    aliases = load_column_aliases(source)
     best, best_score = None, (0, 0)
     for delimiter in DELIMITERS:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

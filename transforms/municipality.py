@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 from importlib import resources
 
 import polars as pl
@@ -45,11 +46,13 @@ def normalise_name(name: str) -> str:
     return _SEPARATORS.sub(" ", text).strip()
 
 
+@cache
 def load_aliases() -> pl.DataFrame:
     """The packaged alias table: columns `alias` and `code` (`Den Haag` → `GM0518`).
 
     Data engineers extend `transforms/mappings/municipality_aliases.csv`; aliases are
-    compared after `normalise_name`, so one spelling per name is enough.
+    compared after `normalise_name`, so one spelling per name is enough. Read once per
+    process (a budget export is matched a chunk at a time).
     """
     source = resources.files("transforms").joinpath("mappings", ALIASES_FILE)
     return pl.read_csv(

@@ -18,7 +18,7 @@ from ingest.readers import (
     READER_ISSUE,
     FileRejected,
     is_test_name,
-    load_aliases,
+    load_column_aliases,
     normalize_header,
     numbers_as_text,
     parse_aliases,
@@ -279,11 +279,11 @@ def test_headers_compare_without_case_spacing_and_form_decoration(header: str, n
 
 
 def test_shipped_mapping_files_load() -> None:
-    survey = load_aliases("survey")
+    survey = load_column_aliases("survey")
     assert survey["q5_1"] == "hardware_eur"
     assert survey["hardware (laptops, headsets, schermen)"] == "hardware_eur"
     assert survey["status"] == "is_preview"
-    assert load_aliases("budget")["gemeente"] == "municipality"
+    assert load_column_aliases("budget")["gemeente"] == "municipality"
 
 
 def test_alias_file_skips_comments_and_rejects_unknown_or_conflicting_columns() -> None:
