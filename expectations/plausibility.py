@@ -16,7 +16,7 @@ Only jumps upward are quarantined: a figure typed too small cannot inflate an es
 and a quarter with little spending is plausible; the drift warnings still report both
 ways. The reason names both values, per 1,000 inhabitants as the marts show them.
 
-Pure: frames in, frames out (`jumps`); `costtrends.pipeline.plausibility_gate` reads the
+Pure: frames in, frames out (`jumps`); `warehouse.checks.plausibility_gate` reads the
 history from the warehouse and moves the flagged rows to quarantine.
 """
 
