@@ -13,7 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from costtrends import budget_batch, pipeline
+from costtrends import pipeline
+from sources import budget
 from transforms.quarter import Quarter
 from warehouse.seeds import read_reference
 
@@ -46,9 +47,7 @@ def _load(con: duckdb.DuckDBPyConnection, home: Path, text: str, chunk_rows: int
     path.write_text(text, encoding="utf-8")
     ref = read_reference()
     work = home / "work"
-    batch = budget_batch.ingest(
-        home / "landing", Q, f"r{chunk_rows}", ref, workdir=work, chunk_rows=chunk_rows
-    )
+    batch = budget.ingest(home / "landing", Q, f"r{chunk_rows}", ref, workdir=work, chunk_rows=chunk_rows)
     batch = pipeline.validate_batch(batch, ref, workdir=work)
     core = pipeline.transform_batch(batch)
     pipeline.account_rows(batch, core)

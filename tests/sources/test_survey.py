@@ -16,7 +16,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from costtrends import pipeline
+from costtrends.pipeline import submitted_before, validation_bounds
+from sources import survey
+from sources.base import Batch, ValidateOptions, account_rows
 from transforms.quarter import Quarter
 from transforms.schema import AMOUNT_COLUMNS, SURVEY_COLUMNS
 from warehouse.seeds import read_reference
@@ -29,14 +31,15 @@ CORPUS = Path(__file__).resolve().parents[1] / "data" / "survey" / "2021Q1"
 
 
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[pipeline.Batch, dict[str, pl.DataFrame]]:
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Batch, dict[str, pl.DataFrame]]:
     landing = tmp_path_factory.mktemp("landing")
     shutil.copytree(CORPUS, landing / "survey" / "2021Q1", ignore=shutil.ignore_patterns("*.py"))
     ref = read_reference()
-    batch = pipeline.ingest_batch(landing, "survey", Quarter.parse("2021Q1"), "run-test", ref)
-    batch = pipeline.validate_batch(batch, ref, workdir=tmp_path_factory.mktemp("work"))
-    core = pipeline.transform_batch(batch)
-    pipeline.account_rows(batch, core)
+    batch = survey.ingest(landing, Quarter.parse("2021Q1"), "run-test", ref)
+    options = ValidateOptions(validation_bounds(), submitted_before(), tmp_path_factory.mktemp("work"))
+    batch = survey.validate(batch, ref, options)
+    core = survey.core_rows(batch)
+    account_rows(batch, core["core.fct_survey_response"])
     return batch, core
 
 
