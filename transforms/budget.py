@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 import polars as pl
 
 from transforms.file_order import correction_order
-from transforms.municipality import match_municipalities
+from transforms.municipality import match_register
 from transforms.parse import parse_amount, parse_plain_amount
 from transforms.quarter import Quarter
-from transforms.survey import parse_quarter_expr
+from transforms.survey import parse_quarter_expr, text_rows
 
 AMOUNT = pl.Decimal(18, 2)
 THOUSANDS_UNITS = (
@@ -38,10 +38,6 @@ KIND_SPELLINGS = {
     "actuals": "realisatie",
     "rekening": "realisatie",
 }
-
-
-def _text(frame: pl.DataFrame, name: str) -> pl.Expr:
-    return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.Utf8).alias(name)
 
 
 def normalize_iv3_code(expr: pl.Expr) -> pl.Expr:
@@ -69,19 +65,9 @@ def standardize_budget(
     only the other cells go through `parse_amount`, so a file of plain numbers costs a
     pattern check and a cast per cell.
     """
-    text = raw.select(
-        "row_id",
-        "source_file",
-        "source_row",
-        "run_id",
-        *[_text(raw, c) for c in ("municipality", "period", "year", "quarter", "taakveld", "categorie")],
-        *[_text(raw, c) for c in ("kind", "lasten", "baten", "unit")],
-    )
-    matched = match_municipalities(
-        text.select("row_id", "municipality"),
-        municipalities.rename({"municipality_code": "code", "municipality_name": "name"}),
-        mergers,
-    ).select("municipality_code", "municipality_issue")
+    columns = ("municipality", "period", "year", "quarter", "taakveld", "categorie")
+    text = text_rows(raw, (*columns, "kind", "lasten", "baten", "unit"))
+    matched = match_register(text, municipalities, mergers).select("municipality_code", "municipality_issue")
     unit = pl.coalesce(pl.col("unit").str.strip_chars().replace("", None), pl.lit(file_unit, dtype=pl.Utf8))
     unit_lower = unit.str.to_lowercase()
     in_thousands = unit_lower.is_in(THOUSANDS_UNITS).fill_null(False)

@@ -16,7 +16,7 @@ from importlib import resources
 
 import polars as pl
 
-__all__ = ["load_aliases", "match_municipalities", "normalise_name"]
+__all__ = ["load_aliases", "match_municipalities", "match_register", "normalise_name"]
 
 ALIASES_FILE = "municipality_aliases.csv"
 
@@ -58,6 +58,17 @@ def load_aliases() -> pl.DataFrame:
     return pl.read_csv(
         source.read_bytes(), schema={"alias": pl.String, "code": pl.String}, comment_prefix="#"
     )
+
+
+def match_register(rows: pl.DataFrame, register: pl.DataFrame, mergers: pl.DataFrame) -> pl.DataFrame:
+    """`match_municipalities` of `rows` (`row_id`, `municipality`) against the register as loaded
+    (`municipality_code`, `municipality_name`): `row_id`, `municipality_code`, `municipality_issue`.
+    """
+    return match_municipalities(
+        rows.select("row_id", "municipality"),
+        register.rename({"municipality_code": "code", "municipality_name": "name"}),
+        mergers,
+    ).select("row_id", "municipality_code", "municipality_issue")
 
 
 def match_municipalities(

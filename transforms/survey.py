@@ -7,10 +7,11 @@ the same rows, typed. Grain of `costs_to_long`: response × cost category.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import polars as pl
 
-from transforms.municipality import match_municipalities
+from transforms.municipality import match_register
 from transforms.parse import (
     DecimalMode,
     parse_amount,
@@ -73,8 +74,15 @@ def parse_preview(expr: pl.Expr) -> pl.Expr:
     return parse_flag(expr) | expr.str.contains(PREVIEW_PATTERN).fill_null(False)
 
 
-def _text(frame: pl.DataFrame, name: str) -> pl.Expr:
-    return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.Utf8).alias(name)
+LINEAGE_COLUMNS = ("row_id", "source_file", "source_row", "run_id")
+
+
+def text_rows(raw: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """`raw`'s lineage and the named columns as landed text; a column `raw` lacks is all null."""
+    return raw.select(
+        *LINEAGE_COLUMNS,
+        *[pl.col(c) if c in raw.columns else pl.lit(None, dtype=pl.Utf8).alias(c) for c in columns],
+    )
 
 
 def standardize_survey(
@@ -91,19 +99,9 @@ def standardize_survey(
     not_applicable, unknown, range, invalid) next to the value, so a NULL amount
     still says why it is NULL.
     """
-    text = raw.select(
-        "row_id",
-        "source_file",
-        "source_row",
-        "run_id",
-        *[_text(raw, c) for c in ("response_id", "submitted_at", "municipality", "period", "fte")],
-        *[_text(raw, c) for c in (*PERCENT_COLUMNS, *AMOUNT_COLUMNS, "is_preview", "respondent_is_test")],
-    )
-    matched = match_municipalities(
-        text.select("row_id", "municipality"),
-        municipalities.rename({"municipality_code": "code", "municipality_name": "name"}),
-        mergers,
-    ).select("row_id", "municipality_code", "municipality_issue")
+    answers = ("response_id", "submitted_at", "municipality", "period", "fte")
+    text = text_rows(raw, (*answers, *PERCENT_COLUMNS, *AMOUNT_COLUMNS, "is_preview", "respondent_is_test"))
+    matched = match_register(text, municipalities, mergers)
 
     amounts = [parse_amount(pl.col(c), decimal=decimal).alias(c) for c in AMOUNT_COLUMNS]
     pcts = [_percent(c) for c in PERCENT_COLUMNS]
