@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from transforms import iv3  # noqa: E402
+from warehouse.marts import registry  # noqa: E402
 
 SQL = Path(__file__).resolve().parent / "sql"
 WAREHOUSE = ROOT / "warehouse"
@@ -55,7 +56,7 @@ BUDGET_COLUMNS = (
     "unit",
 )
 PERSONAL = ("respondent_name", "respondent_email", "respondent_phone", "ip_address", "comment")
-MARTS = ("cost_trend_quarterly", "net_cost", "budget_trend_quarterly", "survey_vs_budget")
+MARTS = tuple(m for m in registry() if m.model is not None)  # the SQL marts
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 # The columns of bench/sql/baseline_count_checks.sql, in order.
 CHECK_COUNTS = (
@@ -190,7 +191,7 @@ def run(landing: Path, db: Path, quarters: list[str] | None) -> dict[str, object
     started, cpu_started = time.perf_counter(), time.process_time()
     con = duckdb.connect(str(db))
     con.execute((WAREHOUSE / "ddl" / "create_schemas.sql").read_text())
-    con.execute((WAREHOUSE / "ddl" / "create_mart_tables.sql").read_text())
+    con.execute("\n".join(m.ddl() for m in registry()))
     seeds = {
         "municipalities": "municipalities.csv",
         "mergers": "mergers.csv",
@@ -233,9 +234,8 @@ def run(landing: Path, db: Path, quarters: list[str] | None) -> dict[str, object
     con.execute((WAREHOUSE / "sql" / "create_core_views.sql").read_text())
     mart_rows = {}
     for mart in MARTS:
-        model = (WAREHOUSE / "marts" / f"{mart}.sql").read_text()
-        con.execute(f"create or replace table marts.{mart} as select * from ({model})", params)
-        mart_rows[mart] = int(con.execute(f"select count(*) from marts.{mart}").fetchall()[0][0])
+        con.execute(f"create or replace table {mart.table} as select * from ({mart.model})", params)
+        mart_rows[mart.name] = int(con.execute(f"select count(*) from {mart.table}").fetchall()[0][0])
     con.close()
     return {
         "what": "baseline",

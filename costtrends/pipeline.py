@@ -14,7 +14,6 @@ import io
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +21,6 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
-from costtrends import __version__
 from expectations import docs as docs_html
 from expectations import plausibility
 from expectations.drift import budget_drift, survey_drift
@@ -42,7 +40,6 @@ from ingest.readers import (
     read_landing_file,
     sha256_of,
 )
-from transforms import estimate as estimate_tf
 from transforms import reference as reference_tf
 from transforms import survey as survey_tf
 from transforms.parse import DecimalMode
@@ -53,45 +50,29 @@ from transforms.schema import SURVEY_COLUMNS, SURVEY_REQUIRED
 from warehouse import shrink
 from warehouse.db import SEEDS_DIR, scalar, sql, transaction
 from warehouse.faults import fault_point
+from warehouse.marts import _estimate_inputs as _estimate_inputs
+from warehouse.marts import _mart_fingerprint as _mart_fingerprint
+from warehouse.marts import _quarters as _quarters
+from warehouse.marts import affected_quarters as affected_quarters
+from warehouse.marts import catch_up_marts as catch_up_marts
+from warehouse.marts import mart_keys, sql_marts
+from warehouse.marts import marts_behind as marts_behind
+from warehouse.marts import national_estimate_frame as national_estimate_frame
+from warehouse.marts import national_estimate_period_frame as national_estimate_period_frame
+from warehouse.marts import refresh_marts as refresh_marts
+from warehouse.marts import refresh_quarter_dim as _refresh_quarter_dim
 from warehouse.seeds import Reference
+from warehouse.version import CODE_PACKAGES as CODE_PACKAGES
+from warehouse.version import code_digest as code_digest
+from warehouse.version import code_version as code_version
 
 if TYPE_CHECKING:
     from costtrends.budget_batch import BudgetStore
 
 SOURCES = ("survey", "budget")
-
-
-# What shapes a run's output: every source, SQL, seed and mapping file of the project's packages.
-CODE_PACKAGES = ("transforms", "expectations", "warehouse", "flows", "costtrends")
-CODE_SUFFIXES = frozenset({".py", ".sql", ".csv", ".json"})
-
-
-def code_digest(root: Path) -> str:
-    """SHA-256 over the path and bytes of every code file under `root`'s packages, by rule.
-
-    A rule (suffix, package) rather than a list, so a new module or seed can never be left out.
-    """
-    digest = hashlib.sha256()
-    for package in CODE_PACKAGES:
-        files = sorted(
-            p
-            for p in (root / package).rglob("*")
-            if p.suffix in CODE_SUFFIXES and p.is_file() and "__pycache__" not in p.parts
-        )
-        for path in files:
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-@cache
-def code_version() -> str:
-    """The package version plus `code_digest` of the code that runs.
-
-    A backfill redoes every quarter loaded by another code version. Read once per process,
-    like the SQL files it hashes, so it names the code that runs.
-    """
-    return f"{__version__}+{code_digest(Path(__file__).resolve().parents[1])[:12]}"
+# Re-exported for callers of the old names; the registry is warehouse.marts.
+MARTS = sql_marts()
+MART_KEYS = mart_keys()
 
 
 @dataclass
@@ -979,211 +960,3 @@ def _write_text(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.part")
     partial.write_text(text, encoding="utf-8")
     partial.replace(path)
-
-
-def _refresh_quarter_dim(con: duckdb.DuckDBPyConnection) -> None:
-    quarters = [
-        Quarter.parse(r[0])
-        for r in con.execute(
-            "select quarter from meta.partitions union select quarter from core.fct_survey_cost"
-        ).fetchall()
-    ]
-    con.execute("delete from core.dim_quarter")
-    _insert(con, "core.dim_quarter", reference_tf.quarter_dim(quarters))
-
-
-MARTS = ("cost_trend_quarterly", "net_cost", "budget_trend_quarterly", "survey_vs_budget")
-MART_KEYS = {
-    "cost_trend_quarterly": "municipality_code, quarter, cost_category",
-    "net_cost": "municipality_code, quarter",
-    "budget_trend_quarterly": "municipality_code, quarter, budget_category, kind",
-    "survey_vs_budget": "municipality_code, quarter",
-    "national_estimate": "quarter, cost_category",
-    "national_estimate_period": "period_type, period, cost_category",
-}
-
-
-def affected_quarters(
-    con: duckdb.DuckDBPyConnection, quarter: Quarter, *, next_written: Quarter | None = None
-) -> tuple[int, int]:
-    """The quarter-index window whose mart rows a write of `quarter` must refresh now.
-
-    The quarter itself, the next (QoQ), +3 (rolling four quarters), +4 (YoY) and the
-    cumulative tail: everything from the quarter to the last quarter loaded, whether
-    `quarter` is new, old, or has neighbours that are not loaded yet (a neighbour
-    loaded later has its own window, which starts at or before this quarter's
-    successors). Half-year and year estimates around the window follow it.
-
-    A mart row of a quarter depends only on core rows of that quarter and earlier ones.
-    So when the same run writes `next_written`, a later quarter, after this one, the
-    window ends just before it: that write refreshes from `next_written` on and reads
-    this quarter's new rows, and a run redoing n quarters computes each quarter's rows
-    once instead of once per earlier quarter redone. `refresh_marts` records the quarters
-    left for later in `meta.mart_state` (`marts_behind`), so a run that stops before
-    reaching them, or dies, leaves them to `catch_up_marts` or to the next refresh.
-    """
-    if next_written is not None and next_written > quarter:
-        return quarter.index, next_written.index - 1
-    last = con.execute("select max(quarter_index) from core.dim_quarter").fetchall()[0][0]
-    last_index = int(last) if last is not None else quarter.index
-    return quarter.index, max(last_index, quarter.index)
-
-
-def _mart_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """What the marts are built from besides core rows: the SQL and seeds, and the boundary set.
-
-    The Iv3 mapping is read as loaded (not only as hashed in the code version, which a
-    long-running process reads once), so an edited mapping seed rebuilds every quarter.
-    """
-    digest = hashlib.sha256(code_version().encode())
-    boundary = con.execute(
-        "select municipality_code, boundary_code, share from core.map_boundary order by all"
-    ).fetchall()
-    digest.update(repr(boundary).encode())
-    mapping = con.execute(
-        "select taakveld, categorie, budget_category from core.dim_budget_category order by all"
-    ).fetchall()
-    digest.update(repr(mapping).encode())
-    return digest.hexdigest()
-
-
-def refresh_marts(con: duckdb.DuckDBPyConnection, window: tuple[int, int], ref: Reference) -> dict[str, int]:
-    """Recompute the marts' rows for quarters in `window` (delete + insert, one transaction).
-
-    Each SQL mart reads only the inputs its window needs (four quarters before it for
-    QoQ, YoY and rolling sums; older history only as one grouped sum for the
-    cumulative), so refreshing the newest quarter costs about the same however long
-    the history is. When the marts were built from other SQL, seeds or boundary set
-    than now (see `meta.mart_state`), every quarter is rebuilt instead. The result
-    equals a full rebuild row for row. Returns the rows now in the window per mart.
-
-    A window that ends before the last quarter loaded leaves the quarters after it
-    behind core (their rows read the window's quarters); `meta.mart_state.behind_from`
-    notes the first of them, and the next refresh starts there at the latest, so the
-    rows of every quarter before `marts_behind` always equal a full rebuild.
-    """
-    changed: dict[str, int] = {}
-    with transaction(con):
-        con.execute(sql("sql/create_core_views"))
-        con.execute(sql("ddl/create_mart_tables"))
-        fingerprint = _mart_fingerprint(con)
-        rebuild = scalar(con, "select max(fingerprint) from meta.mart_state") != fingerprint
-        if rebuild:
-            # New code may have changed a mart's columns or types: rebuilt marts start from their models.
-            for mart in (*MARTS, "national_estimate", "national_estimate_period"):
-                con.execute(f"drop table if exists marts.{mart}")
-            con.execute(sql("ddl/create_mart_tables"))
-        first_last = con.execute("select min(quarter_index), max(quarter_index) from core.dim_quarter")
-        first, last = first_last.fetchall()[0]
-        if rebuild and first is not None:
-            window = (min(window[0], int(first)), max(window[1], int(last)))
-        behind = scalar(con, "select min(behind_from) from meta.mart_state")
-        if not rebuild and behind is not None:
-            window = (min(window[0], int(behind)), window[1])  # type: ignore[call-overload]
-        low, high = window
-        behind_from = high + 1 if last is not None and high < int(last) else None
-        params = {"window_start": low, "window_end": high}
-        in_window = "quarter in (select quarter from core.dim_quarter where quarter_index between ? and ?)"
-        for mart in MARTS:
-            model = sql(f"marts/{mart}")
-            con.execute(f"create table if not exists marts.{mart} as select * from ({model}) limit 0", params)
-            if rebuild:
-                con.execute(f"delete from marts.{mart}")
-            else:
-                con.execute(f"delete from marts.{mart} where {in_window}", [low, high])
-            keys = MART_KEYS[mart]
-            con.execute(f"insert into marts.{mart} select * from ({model}) order by {keys}", params)
-            count = con.execute(f"select count(*) from marts.{mart} where {in_window}", [low, high])
-            changed[mart] = int(count.fetchall()[0][0])
-        estimate = national_estimate_frame(con, window)
-        periods = national_estimate_period_frame(con, window)
-        if rebuild:
-            con.execute("delete from marts.national_estimate")
-            con.execute("delete from marts.national_estimate_period")
-        else:
-            con.execute(f"delete from marts.national_estimate where {in_window}", [low, high])
-            con.execute(
-                "delete from marts.national_estimate_period where period in (select unnest(?))",
-                [estimate_tf.periods_containing(_quarters(window))],
-            )
-        _insert(con, "marts.national_estimate", estimate)
-        _insert(con, "marts.national_estimate_period", periods)
-        changed["national_estimate"] = estimate.height
-        changed["national_estimate_period"] = periods.height
-        con.execute(sql("sql/comment_snapshot"))
-        con.execute("delete from meta.mart_state")
-        con.execute(
-            "insert into meta.mart_state (fingerprint, built_at, behind_from) values (?, ?, ?)",
-            [fingerprint, dt.datetime.now(dt.UTC).replace(tzinfo=None), behind_from],
-        )
-    return changed
-
-
-def marts_behind(con: duckdb.DuckDBPyConnection) -> int | None:
-    """The first quarter index whose mart rows may lag core (see `refresh_marts`); None: none do."""
-    noted = scalar(
-        con,
-        "select count(*) from duckdb_columns() where schema_name = 'meta' "
-        "and table_name = 'mart_state' and column_name = 'behind_from'",
-    )
-    if not noted:
-        return None
-    behind = scalar(con, "select min(behind_from) from meta.mart_state")
-    return int(behind) if behind is not None else None  # type: ignore[call-overload]
-
-
-def catch_up_marts(
-    con: duckdb.DuckDBPyConnection, ref: Reference, *, since: Quarter | None = None
-) -> tuple[int, int] | None:
-    """Refresh the marts from where they are behind core (or from `since`, if earlier) to the end.
-
-    For a run that stops before the writes it left quarters to (see `affected_quarters`),
-    and for `since` a quarter whose write failed after part of it may have been committed.
-    Returns the window refreshed, or None when the marts were current already.
-    """
-    starts = [i for i in (marts_behind(con), since.index if since is not None else None) if i is not None]
-    if not starts:
-        return None
-    start = min(starts)
-    last = scalar(con, "select max(quarter_index) from core.dim_quarter")
-    window = (start, max(start, int(last))) if last is not None else (start, start)  # type: ignore[call-overload]
-    refresh_marts(con, window, ref)
-    return window
-
-
-def _quarters(window: tuple[int, int]) -> list[str]:
-    return [str(Quarter.from_index(i)) for i in range(window[0], window[1] + 1)]
-
-
-def _estimate_inputs(
-    con: duckdb.DuckDBPyConnection, window: tuple[int, int]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Respondents and sampling frame of the quarters in `window` (as reported, not on the boundary set)."""
-    responses = con.sql(sql("sql/select_estimate_responses"), params=list(window)).pl()
-    frame = con.sql(sql("sql/select_estimate_frame"), params=list(window)).pl()
-    frame = frame.with_columns(reference_tf.size_class(pl.col("population")).alias("size_class"))
-    return responses, frame
-
-
-def national_estimate_frame(con: duckdb.DuckDBPyConnection, window: tuple[int, int]) -> pl.DataFrame:
-    """`marts.national_estimate` rows of the quarters in `window`: inputs, then the pure estimator."""
-    estimate = estimate_tf.national_estimate(*_estimate_inputs(con, window))
-    return estimate.with_columns(estimate_tf.period_start(pl.col("quarter")).alias("quarter_start"))
-
-
-def national_estimate_period_frame(con: duckdb.DuckDBPyConnection, window: tuple[int, int]) -> pl.DataFrame:
-    """`marts.national_estimate_period` rows of every period that overlaps `window`.
-
-    Reads whole years around the window, since a half year or year sums its quarters.
-    """
-    years = (window[0] // 4 * 4, window[1] // 4 * 4 + 3)
-    digital = [
-        r[0]
-        for r in con.execute(
-            "select cost_category from core.dim_cost_category where is_digital order by 1"
-        ).fetchall()
-    ]
-    periods = estimate_tf.national_estimate_periods(*_estimate_inputs(con, years), digital_categories=digital)
-    return periods.filter(
-        pl.col("period").is_in(estimate_tf.periods_containing(_quarters(window)))
-    ).with_columns(estimate_tf.period_start(pl.col("period")).alias("quarter_start"))

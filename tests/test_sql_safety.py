@@ -32,6 +32,13 @@ ALLOWED: dict[str, dict[str, str]] = {
         "keys": "a mart's fixed sort keys",
         "in_window": "a fixed predicate; its bounds are parameters",
     },
+    "warehouse/marts.py": {
+        "m.table": "a mart's table, named by its file in warehouse/marts/",
+        "m.model": "a mart's SQL file",
+        "m.keys": "a mart's grain as declared in its file",
+        "in_window": "a fixed predicate; its bounds are parameters",
+        "table": "a fixed table name (core.dim_quarter, marts.<mart>)",
+    },
     "warehouse/publish.py": {
         "alias": "the attach alias, a constant",
         "table": "names from SNAPSHOT_TABLES",

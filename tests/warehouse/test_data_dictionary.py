@@ -12,7 +12,7 @@ from costtrends import pipeline
 from tests.warehouse.core_rows import warehouse
 from transforms.quarter import Quarter
 from warehouse.dictionary import DOCS_PATH, data_dictionary, empty_snapshot
-from warehouse.publish import SNAPSHOT_TABLES
+from warehouse.publish import snapshot_tables
 from warehouse.seeds import read_reference
 
 
@@ -46,7 +46,7 @@ def test_every_snapshot_table_and_column_has_a_description(snapshot: duckdb.Duck
             "select schema_name || '.' || table_name from duckdb_tables() where database_name = current_database()"
         ).fetchall()
     }
-    assert set(SNAPSHOT_TABLES) <= tables
+    assert set(snapshot_tables()) <= tables
     assert _undescribed(snapshot, ("marts", "core", "meta")) == []
 
 
