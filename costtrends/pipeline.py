@@ -7,28 +7,21 @@ load_batch:    one transaction replaces the quarter's partition in raw, core, qu
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
-import io
-import os
 import re
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
-from expectations import docs as docs_html
 from expectations import plausibility
 from expectations.drift import budget_drift, survey_drift
 from expectations.gate import Outcome, validate_frame
 from expectations.quarantine import failed_values, row_reasons
 from expectations.suites import (
     Bounds,
-    reference_suites,
     survey_responses_suite,
     survey_suite,
 )
@@ -48,7 +41,7 @@ from transforms.quarter import Quarter
 from transforms.safe_text import printable
 from transforms.schema import SURVEY_COLUMNS, SURVEY_REQUIRED
 from warehouse import shrink
-from warehouse.db import SEEDS_DIR, scalar, sql, transaction
+from warehouse.db import scalar, sql, transaction
 from warehouse.faults import fault_point
 from warehouse.marts import _estimate_inputs as _estimate_inputs
 from warehouse.marts import _mart_fingerprint as _mart_fingerprint
@@ -61,7 +54,14 @@ from warehouse.marts import national_estimate_frame as national_estimate_frame
 from warehouse.marts import national_estimate_period_frame as national_estimate_period_frame
 from warehouse.marts import refresh_marts as refresh_marts
 from warehouse.marts import refresh_quarter_dim as _refresh_quarter_dim
+from warehouse.seeds import _VALID_SEEDS as _VALID_SEEDS
+from warehouse.seeds import SEED_FILES as SEED_FILES
+from warehouse.seeds import SEEDS_PASSED_FILE as SEEDS_PASSED_FILE
 from warehouse.seeds import Reference
+from warehouse.seeds import SeedsInvalid as SeedsInvalid
+from warehouse.seeds import validate_reference_seeds as validate_reference_seeds
+from warehouse.validation_docs import validation_docs_path as validation_docs_path
+from warehouse.validation_docs import write_validation_docs as write_validation_docs
 from warehouse.version import CODE_PACKAGES as CODE_PACKAGES
 from warehouse.version import code_digest as code_digest
 from warehouse.version import code_version as code_version
@@ -428,110 +428,6 @@ def _reject_files(batch: Batch, errors: list[str]) -> None:
         )
         report.rows_read = report.rows_loaded = report.rows_quarantined = 0
     batch.raw = batch.raw.clear()
-
-
-class SeedsInvalid(ValueError):
-    """A seed file breaks a reference check: the run stops before anything is loaded."""
-
-
-# Digests of seed folders whose files passed, so a backfill checks unchanged seeds once.
-_VALID_SEEDS: set[str] = set()
-# In `passed_dir`: the digest of the seeds that passed last, so the next process skips them too.
-SEEDS_PASSED_FILE = "reference_seeds.passed"
-SEED_FILES = (
-    "municipalities.csv",
-    "mergers.csv",
-    "merger_shares.csv",
-)
-
-
-def _seeds_digest(seeds_dir: Path, seeds: dict[str, bytes]) -> str:
-    """What a pass is valid for: the seed folder and bytes, the code and the libraries running the checks."""
-    digest = hashlib.sha256(str(seeds_dir.resolve()).encode())
-    for name, content in seeds.items():
-        digest.update(f"\0{name}\0{len(content)}\0".encode() + content)
-    for part in (code_version(), *(metadata.version(d) for d in ("great_expectations", "duckdb", "polars"))):
-        digest.update(f"\0{part}".encode())
-    return digest.hexdigest()
-
-
-def _seeds_passed_before(passed_dir: Path | None, digest: str) -> bool:
-    if passed_dir is None:
-        return False
-    try:
-        return (passed_dir / SEEDS_PASSED_FILE).read_text("utf-8").strip() == digest
-    except OSError:
-        return False
-
-
-def validate_reference_seeds(
-    seeds_dir: Path = SEEDS_DIR, *, workdir: Path | None = None, passed_dir: Path | None = None
-) -> list[Outcome]:
-    """Run the reference suites on the seed files as written; raise `SeedsInvalid` if one fails.
-
-    The message names each seed file, the failed check, what it expects and the lines of
-    the file that break it (line 1 is the header). Returns the outcomes when all pass, and
-    [] without running them when these exact seed bytes passed before under this code and
-    these libraries: in this process, or in any process that recorded its pass in
-    `passed_dir` (`SEEDS_PASSED_FILE`). Only a pass is recorded, so a broken seed is
-    checked, and reported, every run.
-    """
-
-    def read(name: str) -> pl.DataFrame:
-        # Text as written (the bytes the digest covers); row_id is the line in the file.
-        frame = pl.read_csv(io.BytesIO(seeds[name]), infer_schema=False)
-        return frame.with_row_index("row_id", offset=2).with_columns(pl.col("row_id").cast(pl.Int64))
-
-    try:
-        seeds = {name: (seeds_dir / name).read_bytes() for name in SEED_FILES}
-        digest = _seeds_digest(seeds_dir, seeds)
-        if digest in _VALID_SEEDS or _seeds_passed_before(passed_dir, digest):
-            _VALID_SEEDS.add(digest)
-            return []
-        register = read("municipalities.csv")
-        shares = pl.read_csv(io.BytesIO(seeds["merger_shares.csv"]), infer_schema=False)
-        tables = {
-            "municipalities.csv": register,
-            "mergers.csv": read("mergers.csv").join(
-                shares, on=["old_code", "new_code"], how="left", maintain_order="left"
-            ),
-        }
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise SeedsInvalid(f"seed files in {seeds_dir} cannot be read: {exc}") from exc
-    codes = register["code"].drop_nulls().to_list() if "code" in register.columns else []
-    try:
-        suites = reference_suites(
-            population_columns=[c for c in register.columns if re.fullmatch(r"population_\d{4}", c)],
-            register_codes=codes,
-        )
-    except ValueError as exc:
-        raise SeedsInvalid(f"seed files in {seeds_dir}: {exc}") from exc
-    problems: list[str] = []
-    outcomes: list[Outcome] = []
-    for name, suite in suites.items():
-        gate = validate_frame(tables[name], suite, workdir=workdir)
-        outcomes.extend(gate.outcomes)
-        problems.extend(f"{name}: {error}" for error in gate.batch_errors)
-        descriptions = {check.name: check.description for check in suite.checks}
-        for check, lines in _lines_by_check(gate.row_failures).items():
-            shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" * (len(lines) > 10))
-            problems.append(f"{name}: {check} ({descriptions[check]}) fails on line(s) {shown}")
-    if problems:
-        raise SeedsInvalid(f"seed files in {seeds_dir} break reference checks:\n  " + "\n  ".join(problems))
-    _VALID_SEEDS.add(digest)
-    if passed_dir is not None:
-        # Only a saving: if it cannot be written, the next process checks the seeds again.
-        with contextlib.suppress(OSError):
-            _write_text(passed_dir / SEEDS_PASSED_FILE, digest + "\n")
-    return outcomes
-
-
-def _lines_by_check(failures: pl.DataFrame) -> dict[str, list[int]]:
-    exploded = failures.explode("reasons").sort("reasons", "row_id")
-    return {
-        str(check): group["row_id"].to_list()
-        for (check,), group in exploded.group_by("reasons", maintain_order=True)
-    }
 
 
 WARNING_SCHEMA: dict[str, pl.DataType] = {
@@ -918,45 +814,3 @@ def drift_outcomes(
         population=con.sql(population).pl(),
         bounds=bounds,
     )
-
-
-def write_validation_docs(con: duckdb.DuckDBPyConnection, docs_dir: Path, run_id: str) -> Path:
-    """Render run `run_id`'s validation page from the warehouse into `docs_dir`; return its path.
-
-    The page is ``<docs_dir>/runs/<run_id>.html``; ``<docs_dir>/index.html`` lists every
-    run's page. Both are static, self-contained HTML (see `expectations.docs`), each
-    written to a temporary file and renamed, so a reader never sees half a page.
-    """
-    quarter = scalar(con, "select max(quarter) from meta.validation_results where run_id = ?", [run_id])
-    named = {"run_id": run_id, "rows_shown": docs_html.ROWS_SHOWN}
-    page = docs_html.render_run_page(
-        run_id=run_id,
-        quarter=str(quarter or "?"),
-        results=con.sql(sql("sql/select_docs_results"), params=[run_id]).pl(),
-        files=con.sql(sql("sql/select_docs_files"), params=[run_id]).pl(),
-        quarantined=con.sql(sql("sql/select_docs_quarantine"), params=named).pl(),
-        warnings=con.sql(sql("sql/select_docs_warnings"), params=named).pl(),
-    )
-    path = validation_docs_path(docs_dir, run_id)
-    _write_text(path, page)
-    rendered = [p.stem for p in (docs_dir / "runs").glob("*.html")]
-    runs = (
-        con.sql(sql("sql/select_docs_runs"))
-        .pl()
-        .filter(pl.col("run_id").is_in(rendered))
-        .with_columns(("runs/" + pl.col("run_id") + ".html").alias("page"))
-    )
-    _write_text(docs_dir / "index.html", docs_html.render_index(runs))
-    return path
-
-
-def validation_docs_path(docs_dir: Path, run_id: str) -> Path:
-    """Where `write_validation_docs` puts run `run_id`'s page."""
-    return docs_dir / "runs" / f"{run_id}.html"
-
-
-def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)

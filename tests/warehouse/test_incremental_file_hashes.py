@@ -171,7 +171,7 @@ def _code_tree(root: Path) -> None:
 
 
 def test_code_digest_changes_with_any_package_module_sql_or_seed(tmp_path: Path) -> None:
-    from costtrends.pipeline import code_digest
+    from warehouse.version import code_digest
 
     _code_tree(tmp_path)
     before = code_digest(tmp_path)
@@ -188,7 +188,7 @@ def test_code_digest_changes_with_any_package_module_sql_or_seed(tmp_path: Path)
 
 
 def test_code_digest_ignores_bytecode_caches(tmp_path: Path) -> None:
-    from costtrends.pipeline import code_digest
+    from warehouse.version import code_digest
 
     _code_tree(tmp_path)
     before = code_digest(tmp_path)
