@@ -1,6 +1,5 @@
 -- The warehouse's layers, created idempotently on every connection.
 create schema if not exists raw;
-create schema if not exists staging;
 create schema if not exists quarantine;
 create schema if not exists core;
 create schema if not exists marts;
