@@ -8,7 +8,7 @@ every budget and survey CSV into tables (`read_csv`, all text), the budget suite
 checks as SQL counts (municipality valid in the quarter, taakveld and categorie in the
 Iv3 lists, kind, amounts present, period of the folder), the typed good lines into
 `core.fct_budget`, the reference dimensions from the seed CSVs, and the same mart SQL
-(`warehouse/sql/create_core_views.sql`, `warehouse/marts/*.sql`) over every quarter.
+(`warehouse/views/*.sql`, `warehouse/marts/*.sql`) over every quarter.
 What it leaves out, and the pipeline does: municipality names (it reads codes only, as
 the generator writes them), Dutch number formats other than `1234,56`, survey parsing
 and its facts (the survey files are read into a table and counted; survey marts are
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from transforms import iv3  # noqa: E402
-from warehouse.marts import registry  # noqa: E402
+from warehouse.marts import core_views, registry  # noqa: E402
 
 SQL = Path(__file__).resolve().parent / "sql"
 WAREHOUSE = ROOT / "warehouse"
@@ -231,7 +231,8 @@ def run(landing: Path, db: Path, quarters: list[str] | None) -> dict[str, object
         )
     window = con.execute("select min(quarter_index), max(quarter_index) from core.dim_quarter").fetchall()[0]
     params = {"window_start": window[0], "window_end": window[1]}
-    con.execute((WAREHOUSE / "sql" / "create_core_views.sql").read_text())
+    for view in core_views():
+        con.execute(view)
     mart_rows = {}
     for mart in MARTS:
         con.execute(f"create or replace table {mart.table} as select * from ({mart.model})", params)

@@ -34,6 +34,10 @@ from warehouse.seeds import Reference
 from warehouse.version import code_version
 
 MARTS_DIR = Path(__file__).resolve().parent / "marts"
+# One file per intermediate view the marts read (`core.int_<name>`, the file's stem): core facts
+# moved onto the boundary set. Every view carries quarter_index, so a mart can filter its inputs
+# to the window it rebuilds (the filter is pushed through the views' joins and groupings).
+VIEWS_DIR = Path(__file__).resolve().parent / "views"
 _TAG = re.compile(r"^-- @(\w+)(?: (.*))?$")
 _CONTINUED = "--    "
 _COLUMN = re.compile(r"^(\w+) ([^:]+): (.+)$")
@@ -136,6 +140,27 @@ def parse_mart(path: Path) -> Mart:
 @cache
 def _registry(folder: Path) -> tuple[Mart, ...]:
     return tuple(parse_mart(p) for p in sorted(folder.glob("*.sql")))
+
+
+@cache
+def core_views(folder: Path = VIEWS_DIR) -> tuple[str, ...]:
+    """The `create or replace view` statements of `folder`, each after the views it reads."""
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.sql"))}
+    reads = {name: set(re.findall(r"core\.(int_\w+)", text)) - {name} for name, text in texts.items()}
+    ordered: list[str] = []
+    while len(ordered) < len(texts):
+        ready = [n for n in texts if n not in ordered and reads[n] <= set(ordered)]
+        if not ready:
+            waiting = sorted(n for n in texts if n not in ordered)
+            raise MartDeclarationError(f"views that read each other or a missing view: {', '.join(waiting)}")
+        ordered.extend(ready)
+    return tuple(texts[n] for n in ordered)
+
+
+def create_core_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Create or replace every intermediate view (see `VIEWS_DIR`)."""
+    for statement in core_views():
+        con.execute(statement)
 
 
 def registry() -> tuple[Mart, ...]:
@@ -292,7 +317,7 @@ def refresh_marts(
     marts = registry() if marts is None else marts
     changed: dict[str, int] = {}
     with transaction(con):
-        con.execute(sql("sql/create_core_views"))
+        create_core_views(con)
         create_tables(con, marts)
         fingerprint = _mart_fingerprint(con, marts)
         rebuild = scalar(con, "select max(fingerprint) from meta.mart_state") != fingerprint

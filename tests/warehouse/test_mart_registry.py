@@ -11,7 +11,6 @@ import pytest
 from tests.warehouse.core_rows import load_all, warehouse
 from transforms.quarter import Quarter
 from warehouse import marts
-from warehouse.db import sql
 from warehouse.dictionary import data_dictionary
 from warehouse.marts import Column, Mart, MartDeclarationError, parse_mart
 from warehouse.publish import publish_snapshot, snapshot_tables
@@ -119,7 +118,7 @@ def test_the_registry_holds_the_six_marts_of_the_bi_contract() -> None:
 
 def test_every_sql_mart_query_gives_exactly_its_declared_columns_and_types() -> None:
     with warehouse(read_reference()) as con:
-        con.execute(sql("sql/create_core_views"))
+        marts.create_core_views(con)
         for mart in marts.registry():
             if mart.model is None:
                 continue
@@ -184,3 +183,32 @@ def test_a_new_mart_file_is_refreshed_published_commented_and_in_the_dictionary(
         "| `quarter` | VARCHAR | Quarter, written 2021Q1 |\n"
         "| `municipalities` | INTEGER | Municipalities (as reported) with an amount; it's a count |\n"
     ) in dictionary
+
+
+def test_a_view_is_created_after_the_views_it_reads_whatever_the_file_names(tmp_path: Path) -> None:
+    (tmp_path / "int_a.sql").write_text("create or replace view core.int_a as select * from core.int_c;\n")
+    (tmp_path / "int_b.sql").write_text("create or replace view core.int_b as select 1 as x;\n")
+    (tmp_path / "int_c.sql").write_text("create or replace view core.int_c as select * from core.int_b;\n")
+    assert [s.split()[4] for s in marts.core_views(tmp_path)] == ["core.int_b", "core.int_c", "core.int_a"]
+
+
+def test_views_that_read_each_other_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "int_a.sql").write_text("create or replace view core.int_a as select * from core.int_b;\n")
+    (tmp_path / "int_b.sql").write_text("create or replace view core.int_b as select * from core.int_a;\n")
+    with pytest.raises(MartDeclarationError, match="read each other or a missing view: int_a, int_b"):
+        marts.core_views(tmp_path)
+
+
+def test_the_core_views_of_the_warehouse_are_created_in_one_go() -> None:
+    with warehouse(read_reference()) as con:
+        marts.create_core_views(con)
+        views = con.execute(
+            "select view_name from duckdb_views() where schema_name = 'core' order by 1"
+        ).fetchall()
+    assert [v[0] for v in views] == [
+        "int_budget_boundary",
+        "int_budget_lines_unit",
+        "int_survey_amount_boundary",
+        "int_survey_cost_boundary",
+        "int_survey_totals_unit",
+    ]
