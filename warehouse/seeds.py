@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -38,6 +38,7 @@ class Reference:
     cost_categories: pl.DataFrame
     # Where CBS's Iv3 definition files are read from (transforms.iv3).
     iv3_dir: Path = iv3.DEFINITIONS_DIR
+    size_classes: pl.DataFrame = field(default_factory=reference.size_class_dim)
 
 
 def _read(name: str, seeds_dir: Path) -> pl.DataFrame:
@@ -134,6 +135,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
         )
         _replace(con, "core.dim_budget_category", ref.budget_categories)
         _replace(con, "core.dim_cost_category", ref.cost_categories)
+        _replace(con, "core.dim_size_class", ref.size_classes)
 
 
 class SeedsInvalid(ValueError):

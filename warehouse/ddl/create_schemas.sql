@@ -80,6 +80,13 @@ create table if not exists core.dim_cost_category (
     description varchar not null
 );
 
+-- core.dim_size_class: one row per size class by inhabitants, with its least population (a
+-- class runs up to the next one's); from transforms.reference.SIZE_CLASS_FLOORS.
+create table if not exists core.dim_size_class (
+    size_class varchar primary key,
+    min_population bigint not null
+);
+
 -- core.dim_iv3_taakveld / dim_iv3_categorie: one row per Iv3 code of any boekjaar, from CBS's
 -- definition files (warehouse/seeds/iv3/, read by transforms/iv3.py): name of the latest year,
 -- first and last boekjaar (last_year NULL: valid in the latest file).

@@ -107,12 +107,7 @@ final as (
     select
         s.municipality_code,
         m.municipality_name,
-        case
-            when s.boundary_population < 20000 then '<20k'
-            when s.boundary_population < 50000 then '20k-50k'
-            when s.boundary_population < 100000 then '50k-100k'
-            when s.boundary_population is not null then '>=100k'
-        end as size_class,
+        c.size_class,
         s.quarter,
         s.cost_category,
         cast(round(s.amount_eur, 2) as double) as amount_eur,
@@ -128,6 +123,8 @@ final as (
         cast(round(s.cumulative_eur, 2) as double) as cumulative_eur,
         cast(q.start_date as date) as quarter_start
     from sized as s
+    -- The class whose least population is the highest one not above it; none when unknown.
+    asof left join core.dim_size_class as c on s.boundary_population >= c.min_population
     left join core.dim_municipality as m on m.municipality_code = s.municipality_code
     inner join core.dim_quarter as q on q.quarter = s.quarter
 )
