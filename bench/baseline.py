@@ -37,24 +37,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from transforms import iv3  # noqa: E402
+from transforms.schema import BUDGET_COLUMNS  # noqa: E402
 from warehouse.marts import core_views, registry  # noqa: E402
 
 SQL = Path(__file__).resolve().parent / "sql"
 WAREHOUSE = ROOT / "warehouse"
 SEEDS = WAREHOUSE / "seeds"
 MAPPINGS = ROOT / "transforms" / "mappings"
-BUDGET_COLUMNS = (
-    "municipality",
-    "period",
-    "year",
-    "quarter",
-    "taakveld",
-    "categorie",
-    "kind",
-    "lasten",
-    "baten",
-    "unit",
-)
 PERSONAL = ("respondent_name", "respondent_email", "respondent_phone", "ip_address", "comment")
 MARTS = tuple(m for m in registry() if m.model is not None)  # the SQL marts
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")

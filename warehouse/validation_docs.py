@@ -20,14 +20,16 @@ def write_validation_docs(con: duckdb.DuckDBPyConnection, docs_dir: Path, run_id
     written to a temporary file and renamed, so a reader never sees half a page.
     """
     quarter = scalar(con, "select max(quarter) from meta.validation_results where run_id = ?", [run_id])
-    named = {"run_id": run_id, "rows_shown": docs_html.ROWS_SHOWN}
+    samples = con.sql(
+        sql("sql/select_docs_row_samples"), params={"run_id": run_id, "rows_shown": docs_html.ROWS_SHOWN}
+    ).pl()
     page = docs_html.render_run_page(
         run_id=run_id,
         quarter=str(quarter or "?"),
         results=con.sql(sql("sql/select_docs_results"), params=[run_id]).pl(),
         files=con.sql(sql("sql/select_docs_files"), params=[run_id]).pl(),
-        quarantined=con.sql(sql("sql/select_docs_quarantine"), params=named).pl(),
-        warnings=con.sql(sql("sql/select_docs_warnings"), params=named).pl(),
+        quarantined=_of_kind(samples, "quarantined", "reasons", "failed_values"),
+        warnings=_of_kind(samples, "warned", "warnings"),
     )
     path = validation_docs_path(docs_dir, run_id)
     write_text_atomic(path, page)
@@ -40,6 +42,13 @@ def write_validation_docs(con: duckdb.DuckDBPyConnection, docs_dir: Path, run_id
     )
     write_text_atomic(docs_dir / "index.html", docs_html.render_index(runs))
     return path
+
+
+def _of_kind(samples: pl.DataFrame, kind: str, *columns: str) -> pl.DataFrame:
+    """The sample rows of one kind with that kind's columns (see sql/select_docs_row_samples)."""
+    return samples.filter(pl.col("kind") == kind).select(
+        "source", "source_file", "source_row", *columns, "total"
+    )
 
 
 def validation_docs_path(docs_dir: Path, run_id: str) -> Path:
