@@ -10,11 +10,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from costtrends.pipeline import code_version
 from transforms.quarter import Quarter
 from warehouse import incremental
 from warehouse.db import connect
 from warehouse.incremental import FileHashes, landing_hashes, plan_quarters
+from warehouse.version import code_version
 
 Q1 = Quarter(2021, 1)
 OLD, NEW = b"GM0363;2021K1;100\n", b"GM0363;2021K1;900\n"
