@@ -109,11 +109,11 @@ SIZE_CLASSES = tuple(name for name, _ in SIZE_CLASS_FLOORS)
 
 def size_class(population: pl.Expr) -> pl.Expr:
     """The stratum of a municipality by inhabitants (see `SIZE_CLASS_FLOORS`); the top one when unknown."""
-    (first, _), *rest = SIZE_CLASS_FLOORS
-    chain = pl.when(population < rest[0][1]).then(pl.lit(first))
-    for (name, _), (_, ceiling) in zip(rest, rest[1:], strict=False):
-        chain = chain.when(population < ceiling).then(pl.lit(name))
-    return chain.otherwise(pl.lit(rest[-1][0]))
+    expr: pl.Expr = pl.lit(SIZE_CLASS_FLOORS[-1][0])
+    bounded = zip(SIZE_CLASS_FLOORS, SIZE_CLASS_FLOORS[1:], strict=False)  # each class and the next
+    for (name, _), (_, ceiling) in reversed(list(bounded)):
+        expr = pl.when(population < ceiling).then(pl.lit(name)).otherwise(expr)
+    return expr
 
 
 def size_class_dim() -> pl.DataFrame:
