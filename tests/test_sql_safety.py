@@ -41,9 +41,9 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
     "warehouse/publish.py": {
         "alias": "the attach alias, a constant",
-        "table": "names from SNAPSHOT_TABLES",
-        "keys": "sort keys from SNAPSHOT_TABLES",
-        "schema": "schema names from SNAPSHOT_TABLES",
+        "table": "names from snapshot_tables() (the mart registry and DIMENSION_TABLES)",
+        "keys": "sort keys from snapshot_tables()",
+        "schema": "schema names from snapshot_tables()",
         "QUALITY_TABLE": "a constant",
         "sql('sql/select_snapshot_quality')": "a .sql file",
         "_quoted(tmp)": "a temp file path, quoted by _quoted",
