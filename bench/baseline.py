@@ -8,7 +8,7 @@ every budget and survey CSV into tables (`read_csv`, all text), the budget suite
 checks as SQL counts (municipality valid in the quarter, taakveld and categorie in the
 Iv3 lists, kind, amounts present, period of the folder), the typed good lines into
 `core.fct_budget`, the reference dimensions from the seed CSVs, and the same mart SQL
-(`warehouse/sql/create_core_views.sql`, `warehouse/marts/*.sql`) over every quarter.
+(`warehouse/views/*.sql`, `warehouse/marts/*.sql`) over every quarter.
 What it leaves out, and the pipeline does: municipality names (it reads codes only, as
 the generator writes them), Dutch number formats other than `1234,56`, survey parsing
 and its facts (the survey files are read into a table and counted; survey marts are
@@ -37,25 +37,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from transforms import iv3  # noqa: E402
+from transforms.schema import BUDGET_COLUMNS  # noqa: E402
+from warehouse.marts import core_views, registry  # noqa: E402
 
 SQL = Path(__file__).resolve().parent / "sql"
 WAREHOUSE = ROOT / "warehouse"
 SEEDS = WAREHOUSE / "seeds"
 MAPPINGS = ROOT / "transforms" / "mappings"
-BUDGET_COLUMNS = (
-    "municipality",
-    "period",
-    "year",
-    "quarter",
-    "taakveld",
-    "categorie",
-    "kind",
-    "lasten",
-    "baten",
-    "unit",
-)
 PERSONAL = ("respondent_name", "respondent_email", "respondent_phone", "ip_address", "comment")
-MARTS = ("cost_trend_quarterly", "net_cost", "budget_trend_quarterly", "survey_vs_budget")
+MARTS = tuple(m for m in registry() if m.model is not None)  # the SQL marts
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 # The columns of bench/sql/baseline_count_checks.sql, in order.
 CHECK_COUNTS = (
@@ -190,7 +180,7 @@ def run(landing: Path, db: Path, quarters: list[str] | None) -> dict[str, object
     started, cpu_started = time.perf_counter(), time.process_time()
     con = duckdb.connect(str(db))
     con.execute((WAREHOUSE / "ddl" / "create_schemas.sql").read_text())
-    con.execute((WAREHOUSE / "ddl" / "create_mart_tables.sql").read_text())
+    con.execute("\n".join(m.ddl() for m in registry()))
     seeds = {
         "municipalities": "municipalities.csv",
         "mergers": "mergers.csv",
@@ -230,12 +220,12 @@ def run(landing: Path, db: Path, quarters: list[str] | None) -> dict[str, object
         )
     window = con.execute("select min(quarter_index), max(quarter_index) from core.dim_quarter").fetchall()[0]
     params = {"window_start": window[0], "window_end": window[1]}
-    con.execute((WAREHOUSE / "sql" / "create_core_views.sql").read_text())
+    for view in core_views():
+        con.execute(view)
     mart_rows = {}
     for mart in MARTS:
-        model = (WAREHOUSE / "marts" / f"{mart}.sql").read_text()
-        con.execute(f"create or replace table marts.{mart} as select * from ({model})", params)
-        mart_rows[mart] = int(con.execute(f"select count(*) from marts.{mart}").fetchall()[0][0])
+        con.execute(f"create or replace table {mart.table} as select * from ({mart.model})", params)
+        mart_rows[mart.name] = int(con.execute(f"select count(*) from {mart.table}").fetchall()[0][0])
     con.close()
     return {
         "what": "baseline",

@@ -95,20 +95,32 @@ def boundary_map(
     )
 
 
+# The strata of municipalities by inhabitants (CBS-style classes, merged at the ends), each
+# with its least population: a class runs up to the next one's. The one definition: the
+# estimator and plausibility checks use `size_class`, the marts `core.dim_size_class`.
+SIZE_CLASS_FLOORS: tuple[tuple[str, int], ...] = (
+    ("<20k", 0),
+    ("20k-50k", 20_000),
+    ("50k-100k", 50_000),
+    (">=100k", 100_000),
+)
+SIZE_CLASSES = tuple(name for name, _ in SIZE_CLASS_FLOORS)
+
+
 def size_class(population: pl.Expr) -> pl.Expr:
-    """The stratum of a municipality by inhabitants (CBS-style classes, merged at the ends)."""
-    return (
-        pl.when(population < 20_000)
-        .then(pl.lit("<20k"))
-        .when(population < 50_000)
-        .then(pl.lit("20k-50k"))
-        .when(population < 100_000)
-        .then(pl.lit("50k-100k"))
-        .otherwise(pl.lit(">=100k"))
+    """The stratum of a municipality by inhabitants (see `SIZE_CLASS_FLOORS`); the top one when unknown."""
+    expr: pl.Expr = pl.lit(SIZE_CLASS_FLOORS[-1][0])
+    bounded = zip(SIZE_CLASS_FLOORS, SIZE_CLASS_FLOORS[1:], strict=False)  # each class and the next
+    for (name, _), (_, ceiling) in reversed(list(bounded)):
+        expr = pl.when(population < ceiling).then(pl.lit(name)).otherwise(expr)
+    return expr
+
+
+def size_class_dim() -> pl.DataFrame:
+    """`core.dim_size_class`: one row per size class with its least population."""
+    return pl.DataFrame(
+        SIZE_CLASS_FLOORS, schema={"size_class": pl.Utf8, "min_population": pl.Int64}, orient="row"
     )
-
-
-SIZE_CLASSES = ("<20k", "20k-50k", "50k-100k", ">=100k")
 
 
 def boundary_population(population: pl.DataFrame, boundaries: pl.DataFrame) -> pl.DataFrame:

@@ -51,11 +51,12 @@ import duckdb
 import polars as pl
 
 from costtrends.budget_batch import year_to_date_inputs
-from costtrends.pipeline import SOURCES, code_version, file_name, landing_files
+from costtrends.pipeline import SOURCES, file_name, landing_files
 from ingest.readers import sha256_of
 from transforms.quarter import Quarter
 from transforms.safe_text import printable
 from warehouse.db import sql
+from warehouse.version import code_version
 
 # Reasons whose quarter a refresh of another quarter picks up as well: its inputs changed
 # or its last run died. A new code version does not make a quarterly refresh rebuild

@@ -52,14 +52,10 @@ import duckdb
 
 from warehouse.db import sql
 from warehouse.faults import fault_point
+from warehouse.marts import comment_statements, registry
 
-SNAPSHOT_TABLES = {
-    "marts.cost_trend_quarterly": "municipality_code, quarter, cost_category",
-    "marts.national_estimate": "quarter, cost_category",
-    "marts.national_estimate_period": "period_type, period, cost_category",
-    "marts.net_cost": "municipality_code, quarter",
-    "marts.budget_trend_quarterly": "municipality_code, quarter, budget_category, kind",
-    "marts.survey_vs_budget": "municipality_code, quarter",
+# The dimensions BI reads beside the marts, with their sort keys; the marts come from their registry.
+DIMENSION_TABLES = {
     "core.dim_municipality": "municipality_code",
     "core.dim_quarter": "quarter",
     "core.dim_cost_category": "cost_category",
@@ -81,6 +77,11 @@ PARQUET_DIR = "parquet"
 MANIFEST_NAME = "_snapshot.json"
 _TMP_PREFIX = ".costtrends-"
 _STORAGE_VERSION = re.compile(r"v\d+\.\d+\.\d+")
+
+
+def snapshot_tables() -> dict[str, str]:
+    """Every table the snapshot copies (each mart of the registry, then the dimensions) → sort keys."""
+    return {**{m.table: m.keys for m in registry()}, **DIMENSION_TABLES}
 
 
 class PublishError(RuntimeError):
@@ -328,10 +329,11 @@ def _build_snapshot(
         try:
             for schema in ("marts", "core", "meta"):
                 con.execute(f"create schema {alias}.{schema}")
-            for table, keys in SNAPSHOT_TABLES.items():
+            tables = snapshot_tables()
+            for table, keys in tables.items():
                 con.execute(f"create table {alias}.{table} as select * from {table} order by {keys}")
             con.execute(f"create table {alias}.{QUALITY_TABLE} as {sql('sql/select_snapshot_quality')}")
-            checks = [table_check(con, alias, t) for t in (*SNAPSHOT_TABLES, QUALITY_TABLE)]
+            checks = [table_check(con, alias, t) for t in (*tables, QUALITY_TABLE)]
             con.execute(
                 f"create table {alias}.meta.snapshot_tables (table_schema varchar not null, "
                 "table_name varchar not null, row_count bigint not null, content_md5 varchar not null)"
@@ -348,6 +350,7 @@ def _build_snapshot(
                 [snapshot_id, built_at, run_id, storage_version],
             )
             con.execute(f"use {alias}")
+            con.execute(comment_statements(registry()))
             con.execute(sql("sql/comment_snapshot"))
             con.execute(sql("sql/comment_snapshot_meta"))
             con.execute("commit")
@@ -357,7 +360,7 @@ def _build_snapshot(
         finally:
             con.execute(f'use "{main}"')
         by_table = {c.table: c for c in checks}
-        for table, keys in SNAPSHOT_TABLES.items():
+        for table, keys in tables.items():
             if not table.startswith("marts."):
                 continue
             name = table.split(".", 1)[1]

@@ -189,12 +189,12 @@ def test_every_reference_check_has_a_case() -> None:
 
 
 def test_the_seeds_in_the_repository_pass_and_are_checked_once(monkeypatch) -> None:
-    from costtrends import pipeline
+    from warehouse import seeds as seed_checks
 
-    monkeypatch.setattr(pipeline, "_VALID_SEEDS", set())
+    monkeypatch.setattr(seed_checks, "_VALID_SEEDS", set())
 
-    outcomes = pipeline.validate_reference_seeds(SEEDS_DIR)
-    again = pipeline.validate_reference_seeds(SEEDS_DIR)
+    outcomes = seed_checks.validate_reference_seeds(SEEDS_DIR)
+    again = seed_checks.validate_reference_seeds(SEEDS_DIR)
 
     assert {o.suite for o in outcomes} == {s.name for s in SUITES.values()}
     assert all(o.success for o in outcomes)
@@ -202,7 +202,7 @@ def test_the_seeds_in_the_repository_pass_and_are_checked_once(monkeypatch) -> N
 
 
 def test_an_unreadable_seed_stops_the_run(tmp_path: Path) -> None:
-    from costtrends.pipeline import SeedsInvalid, validate_reference_seeds
+    from warehouse.seeds import SeedsInvalid, validate_reference_seeds
 
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, seeds)
@@ -213,7 +213,7 @@ def test_an_unreadable_seed_stops_the_run(tmp_path: Path) -> None:
 
 
 def test_a_broken_seed_stops_the_run_naming_file_line_and_check(tmp_path: Path) -> None:
-    from costtrends.pipeline import SeedsInvalid, validate_reference_seeds
+    from warehouse.seeds import SeedsInvalid, validate_reference_seeds
 
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, seeds)
@@ -240,32 +240,32 @@ def _copy_seeds(tmp_path: Path) -> Path:
 
 
 def test_seeds_that_passed_in_an_earlier_process_are_not_checked_again(tmp_path: Path, monkeypatch) -> None:
-    from costtrends import pipeline
+    from warehouse import seeds as seed_checks
 
     seeds, passed_dir = _copy_seeds(tmp_path), tmp_path / "work"
-    monkeypatch.setattr(pipeline, "_VALID_SEEDS", set())
-    outcomes = pipeline.validate_reference_seeds(seeds, workdir=tmp_path, passed_dir=passed_dir)
+    monkeypatch.setattr(seed_checks, "_VALID_SEEDS", set())
+    outcomes = seed_checks.validate_reference_seeds(seeds, workdir=tmp_path, passed_dir=passed_dir)
     assert {o.suite for o in outcomes} == {s.name for s in SUITES.values()}
 
     # A new process: nothing remembered in memory, and Great Expectations must not run.
     def gate_must_not_run(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("reference suites ran again")
 
-    monkeypatch.setattr(pipeline, "_VALID_SEEDS", set())
-    monkeypatch.setattr(pipeline, "validate_frame", gate_must_not_run)
+    monkeypatch.setattr(seed_checks, "_VALID_SEEDS", set())
+    monkeypatch.setattr(seed_checks, "validate_frame", gate_must_not_run)
 
-    assert pipeline.validate_reference_seeds(seeds, workdir=tmp_path, passed_dir=passed_dir) == []
+    assert seed_checks.validate_reference_seeds(seeds, workdir=tmp_path, passed_dir=passed_dir) == []
 
 
 def test_an_edited_seed_is_checked_again_and_its_failure_is_never_remembered(
     tmp_path: Path, monkeypatch
 ) -> None:
-    from costtrends import pipeline
+    from warehouse import seeds as seed_checks
 
     seeds, passed_dir = _copy_seeds(tmp_path), tmp_path / "work"
-    monkeypatch.setattr(pipeline, "_VALID_SEEDS", set())
-    pipeline.validate_reference_seeds(seeds, workdir=tmp_path, passed_dir=passed_dir)
-    passed = (passed_dir / pipeline.SEEDS_PASSED_FILE).read_text()
+    monkeypatch.setattr(seed_checks, "_VALID_SEEDS", set())
+    seed_checks.validate_reference_seeds(seeds, workdir=tmp_path, passed_dir=passed_dir)
+    passed = (passed_dir / seed_checks.SEEDS_PASSED_FILE).read_text()
     register = (seeds / "municipalities.csv").read_text().splitlines()
     code = register[2].split(",")[0]
     register[2] = register[2].replace(code, code[:-1], 1)
@@ -277,9 +277,9 @@ def test_an_edited_seed_is_checked_again_and_its_failure_is_never_remembered(
     )
 
     for _ in range(2):  # a new process each time: the failure is reported both times
-        monkeypatch.setattr(pipeline, "_VALID_SEEDS", set())
-        with pytest.raises(pipeline.SeedsInvalid) as raised:
-            pipeline.validate_reference_seeds(seeds, workdir=tmp_path, passed_dir=passed_dir)
+        monkeypatch.setattr(seed_checks, "_VALID_SEEDS", set())
+        with pytest.raises(seed_checks.SeedsInvalid) as raised:
+            seed_checks.validate_reference_seeds(seeds, workdir=tmp_path, passed_dir=passed_dir)
         assert str(raised.value) == expected
 
-    assert (passed_dir / pipeline.SEEDS_PASSED_FILE).read_text() == passed
+    assert (passed_dir / seed_checks.SEEDS_PASSED_FILE).read_text() == passed

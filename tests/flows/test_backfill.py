@@ -20,6 +20,7 @@ import pytest
 from costtrends.generate import generate
 from tests.conftest import using_home
 from transforms.quarter import Quarter, quarter_range
+from warehouse import marts
 
 pytestmark = pytest.mark.integration
 
@@ -241,6 +242,7 @@ def test_interrupted_backfill_continues_from_the_quarter_it_stopped_at(
         message, loaded, reason = r"2020Q3: transform of \w+ failed: .*simulated crash", QUARTERS[:2], "new"
     else:
         monkeypatch.setattr(pipeline, "refresh_marts", marts_die_at_2020q3)
+        monkeypatch.setattr(marts, "refresh_marts", marts_die_at_2020q3)  # catch_up_marts calls it there
         # A quarter's partitions and marts are one transaction: the crash in its marts rolls
         # back 2020Q3's partitions too, so it is new to the next backfill.
         message, loaded, reason = r"2020Q3: load failed: simulated crash", QUARTERS[:2], "new"
@@ -253,6 +255,7 @@ def test_interrupted_backfill_continues_from_the_quarter_it_stopped_at(
 
     monkeypatch.setattr(pipeline, "transform_batch", transform_batch)
     monkeypatch.setattr(pipeline, "refresh_marts", refresh_marts)
+    monkeypatch.setattr(marts, "refresh_marts", refresh_marts)  # catch_up_marts calls it there
     with using_home(home):
         summaries = backfill(first_year[0], first_year[-1], concurrency=2)
     assert [(s.quarter, s.reason) for s in summaries] == [

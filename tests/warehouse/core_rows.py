@@ -9,15 +9,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from costtrends import pipeline
 from transforms.quarter import Quarter
 from transforms.reference import quarter_dim
+from warehouse import marts
 from warehouse.db import SEEDS_DIR, connect, scalar
 from warehouse.seeds import Reference, load_reference
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
-MARTS = (*pipeline.MARTS, "national_estimate", "national_estimate_period")
+MARTS = tuple(m.name for m in marts.registry())
 
 # (quarter, municipality_code, cost_category, amount or None when not a number)
 SurveyRow = tuple[str, str, str, str | None]
@@ -111,13 +111,13 @@ def rebuild(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
     """Refresh the marts over every quarter loaded."""
     first = scalar(con, "select min(quarter_index) from core.dim_quarter")
     last = scalar(con, "select max(quarter_index) from core.dim_quarter")
-    pipeline.refresh_marts(con, (int(first), int(last)), ref)  # type: ignore[arg-type]
+    marts.refresh_marts(con, (int(first), int(last)), ref)  # type: ignore[arg-type]
 
 
 def rows(con: duckdb.DuckDBPyConnection, mart: str) -> list[tuple]:
-    keys = pipeline.MART_KEYS[mart]
+    keys = marts.mart(mart).keys
     return con.execute(f"select * from marts.{mart} order by {keys}").fetchall()
 
 
 def frame(con: duckdb.DuckDBPyConnection, mart: str) -> pl.DataFrame:
-    return con.sql(f"select * from marts.{mart} order by {pipeline.MART_KEYS[mart]}").pl()
+    return con.sql(f"select * from marts.{mart} order by {marts.mart(mart).keys}").pl()

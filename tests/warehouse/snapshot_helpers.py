@@ -13,9 +13,9 @@ from functools import cache
 import duckdb
 import polars as pl
 
-from costtrends import pipeline
 from transforms import reference as reference_tf
 from transforms.quarter import Quarter
+from warehouse import marts
 from warehouse.seeds import Reference, load_reference, read_reference
 
 QUARTERS = (Quarter.parse("2020Q4"), Quarter.parse("2021Q1"))
@@ -82,7 +82,7 @@ def build_warehouse(con: duckdb.DuckDBPyConnection, *, generation: int = 0, run_
     con.register("_quarters", reference_tf.quarter_dim(list(QUARTERS)).to_arrow())
     con.execute("insert into core.dim_quarter by name select * from _quarters")
     con.unregister("_quarters")
-    pipeline.refresh_marts(con, (QUARTERS[0].index, QUARTERS[1].index), ref)
+    marts.refresh_marts(con, (QUARTERS[0].index, QUARTERS[1].index), ref)
 
 
 def table_rows(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:

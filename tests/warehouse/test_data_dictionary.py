@@ -8,11 +8,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from costtrends import pipeline
 from tests.warehouse.core_rows import warehouse
 from transforms.quarter import Quarter
+from warehouse import marts as mart_registry
 from warehouse.dictionary import DOCS_PATH, data_dictionary, empty_snapshot
-from warehouse.publish import SNAPSHOT_TABLES
+from warehouse.publish import snapshot_tables
 from warehouse.seeds import read_reference
 
 
@@ -46,14 +46,14 @@ def test_every_snapshot_table_and_column_has_a_description(snapshot: duckdb.Duck
             "select schema_name || '.' || table_name from duckdb_tables() where database_name = current_database()"
         ).fetchall()
     }
-    assert set(SNAPSHOT_TABLES) <= tables
+    assert set(snapshot_tables()) <= tables
     assert _undescribed(snapshot, ("marts", "core", "meta")) == []
 
 
 def test_marts_in_the_working_warehouse_carry_the_same_descriptions() -> None:
     ref = read_reference()
     with warehouse(ref) as con:
-        pipeline.refresh_marts(con, pipeline.affected_quarters(con, Quarter(2021, 1)), ref)
+        mart_registry.refresh_marts(con, mart_registry.affected_quarters(con, Quarter(2021, 1)), ref)
         assert _undescribed(con, ("marts",)) == []
         marts = {
             r[0]
@@ -62,7 +62,7 @@ def test_marts_in_the_working_warehouse_carry_the_same_descriptions() -> None:
                 "and schema_name = 'marts'"
             ).fetchall()
         }
-    assert marts == {*pipeline.MARTS, "national_estimate", "national_estimate_period"}
+    assert marts == {m.name for m in mart_registry.registry()}
 
 
 def test_the_committed_data_dictionary_is_up_to_date(snapshot: duckdb.DuckDBPyConnection) -> None:

@@ -7,7 +7,6 @@ which quarter the marts may lag core, and the next refresh starts there at the l
 
 from __future__ import annotations
 
-from costtrends import pipeline
 from tests.warehouse.core_rows import (
     MARTS,
     BudgetRow,
@@ -19,6 +18,7 @@ from tests.warehouse.core_rows import (
     warehouse,
 )
 from transforms.quarter import Quarter
+from warehouse import marts
 from warehouse.seeds import read_reference
 
 Q1, Q2, Q3, Q4 = (Quarter(2020, n) for n in range(1, 5))
@@ -63,11 +63,11 @@ def test_a_write_followed_by_a_later_one_refreshes_only_up_to_it() -> None:
     ref = read_reference()
     with warehouse(ref) as con:
         load_all(con, SURVEY, BUDGET)
-        assert pipeline.affected_quarters(con, Q1, next_written=Q3) == (Q1.index, Q2.index)
-        assert pipeline.affected_quarters(con, Q3, next_written=Q4) == (Q3.index, Q3.index)
+        assert marts.affected_quarters(con, Q1, next_written=Q3) == (Q1.index, Q2.index)
+        assert marts.affected_quarters(con, Q3, next_written=Q4) == (Q3.index, Q3.index)
         # The last quarter written reaches the last quarter loaded, as without a successor.
-        assert pipeline.affected_quarters(con, Q3) == (Q3.index, Q4.index)
-        assert pipeline.affected_quarters(con, Q3, next_written=None) == (Q3.index, Q4.index)
+        assert marts.affected_quarters(con, Q3) == (Q3.index, Q4.index)
+        assert marts.affected_quarters(con, Q3, next_written=None) == (Q3.index, Q4.index)
 
 
 def test_a_short_window_leaves_the_later_quarters_behind_until_a_refresh_reaches_them() -> None:
@@ -75,20 +75,20 @@ def test_a_short_window_leaves_the_later_quarters_behind_until_a_refresh_reaches
     with warehouse(ref) as con:
         load_all(con, SURVEY, BUDGET)
         rebuild(con, ref)
-        assert pipeline.marts_behind(con) is None
+        assert marts.marts_behind(con) is None
         assert _cumulative(con, Q4) == 1000  # 100 + 200 + 300 + 400
 
         # 2020Q1 restated (hardware 100 -> 150), its marts refreshed up to 2020Q2 only.
         survey, budget = _restated(Q1, "150.00")
         load_quarter(con, str(Q1), *[[r for r in rs if r[0] == str(Q1)] for rs in (survey, budget)])
-        pipeline.refresh_marts(con, (Q1.index, Q2.index), ref)
-        assert pipeline.marts_behind(con) == Q3.index
+        marts.refresh_marts(con, (Q1.index, Q2.index), ref)
+        assert marts.marts_behind(con) == Q3.index
         assert _cumulative(con, Q2) == 350  # 150 + 200: refreshed
         assert _cumulative(con, Q4) == 1000  # behind: not refreshed yet
 
         # A refresh of 2020Q4 alone starts where the marts are behind, 2020Q3.
-        pipeline.refresh_marts(con, (Q4.index, Q4.index), ref)
-        assert pipeline.marts_behind(con) is None
+        marts.refresh_marts(con, (Q4.index, Q4.index), ref)
+        assert marts.marts_behind(con) is None
         assert _cumulative(con, Q3) == 650
         assert _cumulative(con, Q4) == 1050
         assert _marts(con) == _full_rebuild(ref, survey, budget)
@@ -99,23 +99,23 @@ def test_a_short_window_before_the_behind_mark_moves_the_mark_back() -> None:
     with warehouse(ref) as con:
         load_all(con, SURVEY, BUDGET)
         rebuild(con, ref)
-        pipeline.refresh_marts(con, (Q3.index, Q3.index), ref)
-        assert pipeline.marts_behind(con) == Q4.index
+        marts.refresh_marts(con, (Q3.index, Q3.index), ref)
+        assert marts.marts_behind(con) == Q4.index
         # 2020Q1 restated and refreshed up to 2020Q1: everything after it is behind now.
         survey, budget = _restated(Q1, "50.00")
         load_quarter(con, str(Q1), *[[r for r in rs if r[0] == str(Q1)] for rs in (survey, budget)])
-        pipeline.refresh_marts(con, (Q1.index, Q1.index), ref)
-        assert pipeline.marts_behind(con) == Q2.index
-        assert pipeline.catch_up_marts(con, ref) == (Q2.index, Q4.index)
-        assert pipeline.marts_behind(con) is None
+        marts.refresh_marts(con, (Q1.index, Q1.index), ref)
+        assert marts.marts_behind(con) == Q2.index
+        assert marts.catch_up_marts(con, ref) == (Q2.index, Q4.index)
+        assert marts.marts_behind(con) is None
         assert _cumulative(con, Q4) == 950  # 50 + 200 + 300 + 400
         assert _marts(con) == _full_rebuild(ref, survey, budget)
         # Nothing behind: nothing to do.
-        assert pipeline.catch_up_marts(con, ref) is None
+        assert marts.catch_up_marts(con, ref) is None
 
 
 def test_a_warehouse_without_marts_is_not_behind() -> None:
     ref = read_reference()
     with warehouse(ref) as con:
-        assert pipeline.marts_behind(con) is None
-        assert pipeline.catch_up_marts(con, ref) is None
+        assert marts.marts_behind(con) is None
+        assert marts.catch_up_marts(con, ref) is None

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from costtrends.pipeline import code_version
 from transforms.quarter import Quarter
 from warehouse.incremental import (
     LandingChanged,
@@ -14,6 +13,7 @@ from warehouse.incremental import (
     landing_hashes,
     plan_quarters,
 )
+from warehouse.version import code_version
 
 Q1, Q2 = Quarter(2021, 1), Quarter(2021, 2)
 

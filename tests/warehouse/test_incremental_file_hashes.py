@@ -10,11 +10,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from costtrends.pipeline import code_version
 from transforms.quarter import Quarter
 from warehouse import incremental
 from warehouse.db import connect
 from warehouse.incremental import FileHashes, landing_hashes, plan_quarters
+from warehouse.version import code_version
 
 Q1 = Quarter(2021, 1)
 OLD, NEW = b"GM0363;2021K1;100\n", b"GM0363;2021K1;900\n"
@@ -171,7 +171,7 @@ def _code_tree(root: Path) -> None:
 
 
 def test_code_digest_changes_with_any_package_module_sql_or_seed(tmp_path: Path) -> None:
-    from costtrends.pipeline import code_digest
+    from warehouse.version import code_digest
 
     _code_tree(tmp_path)
     before = code_digest(tmp_path)
@@ -188,7 +188,7 @@ def test_code_digest_changes_with_any_package_module_sql_or_seed(tmp_path: Path)
 
 
 def test_code_digest_ignores_bytecode_caches(tmp_path: Path) -> None:
-    from costtrends.pipeline import code_digest
+    from warehouse.version import code_digest
 
     _code_tree(tmp_path)
     before = code_digest(tmp_path)

@@ -6,7 +6,6 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from costtrends import pipeline
 from tests.warehouse.core_rows import (
     MARTS,
     BudgetRow,
@@ -18,6 +17,7 @@ from tests.warehouse.core_rows import (
     warehouse,
 )
 from transforms.quarter import Quarter, quarter_range
+from warehouse import marts
 from warehouse.db import scalar
 from warehouse.seeds import load_reference, read_reference
 
@@ -83,7 +83,7 @@ def test_refreshing_quarters_in_shuffled_order_equals_a_full_rebuild() -> None:
     with warehouse(ref) as con:
         for quarter in order:
             load_quarter(con, quarter, *_of(quarter, survey, budget))
-            pipeline.refresh_marts(con, pipeline.affected_quarters(con, Quarter.parse(quarter)), ref)
+            marts.refresh_marts(con, marts.affected_quarters(con, Quarter.parse(quarter)), ref)
         _assert_same(_marts(con), _full_rebuild(ref, survey, budget))
         # A quarter well inside the history is loaded again with a late correction and one
         # answer withdrawn: its window starts after the first quarters, whose cumulative
@@ -96,7 +96,7 @@ def test_refreshing_quarters_in_shuffled_order_equals_a_full_rebuild() -> None:
             ]
             survey = [r for r in survey if r[0] != old] + corrected
             load_quarter(con, old, *_of(old, survey, budget))
-            pipeline.refresh_marts(con, pipeline.affected_quarters(con, Quarter.parse(old)), ref)
+            marts.refresh_marts(con, marts.affected_quarters(con, Quarter.parse(old)), ref)
             _assert_same(_marts(con), _full_rebuild(ref, survey, budget))
 
 
@@ -109,7 +109,7 @@ def test_a_refresh_leaves_quarters_outside_its_window_alone() -> None:
         # A marker in a quarter the window does not reach stays: nothing outside is rewritten.
         con.execute("update marts.cost_trend_quarterly set amount_eur = -1 where quarter = '2020Q1'")
         con.execute("update marts.national_estimate_period set estimate_eur = -1 where period = '2020'")
-        changed = pipeline.refresh_marts(con, pipeline.affected_quarters(con, Quarter(2021, 4)), ref)
+        changed = marts.refresh_marts(con, marts.affected_quarters(con, Quarter(2021, 4)), ref)
         assert (
             scalar(con, "select min(amount_eur) from marts.cost_trend_quarterly where quarter = '2020Q1'")
             == -1
@@ -140,7 +140,7 @@ def test_a_changed_boundary_set_rebuilds_every_quarter() -> None:
             == 0
         )
         load_reference(con, earlier)
-        pipeline.refresh_marts(con, pipeline.affected_quarters(con, Quarter(2021, 4)), earlier)
+        marts.refresh_marts(con, marts.affected_quarters(con, Quarter(2021, 4)), earlier)
         switched = _marts(con)
     with warehouse(earlier) as con:
         load_all(con, survey, budget)
@@ -151,15 +151,15 @@ def test_a_changed_boundary_set_rebuilds_every_quarter() -> None:
 def test_affected_quarters_run_from_the_quarter_to_the_last_one_loaded() -> None:
     ref = read_reference()
     with warehouse(ref) as con:
-        assert pipeline.affected_quarters(con, Quarter(2021, 1)) == (Quarter(2021, 1).index,) * 2
+        assert marts.affected_quarters(con, Quarter(2021, 1)) == (Quarter(2021, 1).index,) * 2
         load_quarter(con, "2021Q3")
         # 2021Q1's neighbours are not loaded: still everything up to 2021Q3 (QoQ, rolling, cumulative).
-        assert pipeline.affected_quarters(con, Quarter(2021, 1)) == (
+        assert marts.affected_quarters(con, Quarter(2021, 1)) == (
             Quarter(2021, 1).index,
             Quarter(2021, 3).index,
         )
         # A quarter after the last one loaded reaches only itself.
-        assert pipeline.affected_quarters(con, Quarter(2022, 2)) == (Quarter(2022, 2).index,) * 2
+        assert marts.affected_quarters(con, Quarter(2022, 2)) == (Quarter(2022, 2).index,) * 2
 
 
 def test_marts_built_with_older_column_types_are_recreated_with_the_current_ones() -> None:
@@ -184,7 +184,7 @@ def test_marts_built_with_older_column_types_are_recreated_with_the_current_ones
         )
         con.execute("update meta.mart_state set fingerprint = 'built by older code'")
         last = Quarter.parse(QUARTERS[-1]).index
-        pipeline.refresh_marts(con, (last, last), ref)
+        marts.refresh_marts(con, (last, last), ref)
         types = dict(
             con.execute(
                 "select table_name || '.' || column_name, data_type from information_schema.columns "

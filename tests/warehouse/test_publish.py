@@ -26,7 +26,7 @@ from warehouse.publish import (
     verify_snapshot,
 )
 
-MARTS = sorted(t for t in publish.SNAPSHOT_TABLES if t.startswith("marts."))
+MARTS = sorted(t for t in publish.snapshot_tables() if t.startswith("marts."))
 
 
 @pytest.fixture
@@ -65,13 +65,13 @@ def test_snapshot_tables_hold_the_row_count_of_every_published_table(
         (f"{s}.{t}", n)
         for s, t, n in _rows(snapshot, "select table_schema, table_name, row_count from meta.snapshot_tables")
     )
-    assert sorted(listed) == sorted([*publish.SNAPSHOT_TABLES, "meta.data_quality"])
+    assert sorted(listed) == sorted([*publish.snapshot_tables(), "meta.data_quality"])
     # Three municipalities × two quarters: six cost categories each, one net cost row each.
     assert listed["marts.cost_trend_quarterly"] == 36
     assert listed["marts.net_cost"] == 6
     assert listed["core.dim_quarter"] == 2
     assert listed["meta.data_quality"] == 4
-    for table in publish.SNAPSHOT_TABLES:
+    for table in publish.snapshot_tables():
         assert listed[table] == warehouse.execute(f"select count(*) from {table}").fetchall()[0][0]
 
 
@@ -236,11 +236,11 @@ def test_failing_sql_leaves_the_published_files_and_the_connection_usable(
     warehouse: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = _published(tmp_path, warehouse)
-    monkeypatch.setitem(publish.SNAPSHOT_TABLES, "marts.no_such_mart", "quarter")
+    monkeypatch.setitem(publish.DIMENSION_TABLES, "marts.no_such_mart", "quarter")
     with pytest.raises(PublishError, match="no_such_mart"):
         publish_snapshot(warehouse, tmp_path, run_id="run-8")
     assert _files(tmp_path) == before
-    monkeypatch.delitem(publish.SNAPSHOT_TABLES, "marts.no_such_mart")
+    monkeypatch.delitem(publish.DIMENSION_TABLES, "marts.no_such_mart")
     snapshot = publish_snapshot(warehouse, tmp_path, run_id="run-8")
     assert _rows(snapshot, "select source_run from meta.snapshot") == [("run-8",)]
 

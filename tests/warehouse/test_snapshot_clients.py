@@ -135,7 +135,7 @@ def test_superset_reads_marts_through_sqlalchemy_read_only(snapshot: Path) -> No
     engine = sa.create_engine(f"duckdb:///{snapshot}", connect_args={"read_only": True})
     try:
         inspector = sa.inspect(engine)
-        marts = {t.split(".", 1)[1] for t in publish.SNAPSHOT_TABLES if t.startswith("marts.")}
+        marts = {t.split(".", 1)[1] for t in publish.snapshot_tables() if t.startswith("marts.")}
         assert marts <= set(inspector.get_table_names(schema="marts"))
         with engine.connect() as con:
             assert [list(r) for r in con.execute(sa.text(NATIONAL)).all()] == national

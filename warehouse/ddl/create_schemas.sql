@@ -1,6 +1,5 @@
 -- The warehouse's layers, created idempotently on every connection.
 create schema if not exists raw;
-create schema if not exists staging;
 create schema if not exists quarantine;
 create schema if not exists core;
 create schema if not exists marts;
@@ -79,6 +78,13 @@ create table if not exists core.dim_cost_category (
     cost_category varchar primary key,
     is_digital boolean not null,
     description varchar not null
+);
+
+-- core.dim_size_class: one row per size class by inhabitants, with its least population (a
+-- class runs up to the next one's); from transforms.reference.SIZE_CLASS_FLOORS.
+create table if not exists core.dim_size_class (
+    size_class varchar primary key,
+    min_population bigint not null
 );
 
 -- core.dim_iv3_taakveld / dim_iv3_categorie: one row per Iv3 code of any boekjaar, from CBS's

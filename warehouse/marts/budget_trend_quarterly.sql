@@ -1,4 +1,21 @@
 -- marts.budget_trend_quarterly
+-- @grain municipality_code, quarter, budget_category, kind
+-- @description Iv3 budget figures per municipality (boundary set), quarter, budget category and
+--     kind; merged municipalities summed into their successor. One row per municipality × quarter ×
+--     budget category × kind.
+-- @column municipality_code varchar: CBS municipality code on the boundary set
+-- @column quarter varchar: Quarter, written 2021Q1
+-- @column budget_category varchar: Budget category from the (taakveld, categorie) mapping seed:
+--     ict, housing, other_overhead, other, unmapped
+-- @column kind varchar: begroting (budget) or realisatie (actuals)
+-- @column lasten_eur double: Expenditure (lasten), euros
+-- @column baten_eur double: Income (baten), euros
+-- @column qoq_change_pct double: Change of lasten against the previous quarter in percent; NULL
+--     when that quarter has no figure or it is zero
+-- @column yoy_change_pct double: Change of lasten against the same quarter a year earlier in
+--     percent; NULL when that quarter has no figure or it is zero
+-- @column quarter_start date: First day of the quarter (a DATE, for a BI time axis)
+--
 -- One row per municipality (boundary set) × quarter × budget category × kind, for the
 -- quarters with index $window_start..$window_end (inputs from four quarters earlier on).
 -- Money columns DOUBLE rounded to the cent (the marts' one money type); quarter_start its first day.

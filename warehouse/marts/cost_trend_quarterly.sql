@@ -1,4 +1,32 @@
 -- marts.cost_trend_quarterly
+-- @grain municipality_code, quarter, cost_category
+-- @description Survey extra cost per municipality, quarter and cost category, on one municipal
+--     boundary set (the register's current municipalities unless configured otherwise). One row per
+--     municipality × quarter × cost category with a reported amount; figures of merged
+--     municipalities are summed into their successor (a split one apportioned by share). A
+--     municipality that did not answer has no row, not a zero.
+-- @column municipality_code varchar: CBS municipality code (GM####) on the boundary set
+-- @column municipality_name varchar: Official CBS municipality name
+-- @column size_class varchar: Size class by inhabitants of the municipality on the boundary set on
+--     1 January of the quarter's year: <20k, 20k-50k, 50k-100k, >=100k
+-- @column quarter varchar: Quarter, written 2021Q1
+-- @column cost_category varchar: hardware, software_licences, ict_support, security, other (extra
+--     digital cost) or office_savings (a saving)
+-- @column amount_eur double: Amount reported for the quarter, in euros
+-- @column amount_per_1000_inhabitants double: Amount per 1,000 inhabitants of the municipalities
+--     that reported it (population on 1 January of the quarter's year, the latest year on file when
+--     that year has none yet)
+-- @column qoq_change_eur double: Change against the previous quarter in euros; NULL when that
+--     quarter has no amount
+-- @column qoq_change_pct double: Change against the previous quarter in percent; NULL when that
+--     quarter has no amount or it is zero
+-- @column yoy_change_pct double: Change against the same quarter a year earlier in percent; NULL
+--     when that quarter has no amount or it is zero
+-- @column rolling_4q_eur double: Sum over this and the three previous quarters, euros; NULL unless
+--     all four have an amount
+-- @column cumulative_eur double: Sum of all reported quarters up to and including this one, euros
+-- @column quarter_start date: First day of the quarter (a DATE, for a BI time axis)
+--
 -- One row per municipality (boundary set) × quarter × cost category with a reported amount,
 -- for the quarters with index $window_start..$window_end.
 -- Money columns are DOUBLE rounded to the cent, the one money type of every mart (docs/bi.md);
@@ -79,12 +107,7 @@ final as (
     select
         s.municipality_code,
         m.municipality_name,
-        case
-            when s.boundary_population < 20000 then '<20k'
-            when s.boundary_population < 50000 then '20k-50k'
-            when s.boundary_population < 100000 then '50k-100k'
-            when s.boundary_population is not null then '>=100k'
-        end as size_class,
+        c.size_class,
         s.quarter,
         s.cost_category,
         cast(round(s.amount_eur, 2) as double) as amount_eur,
@@ -100,6 +123,8 @@ final as (
         cast(round(s.cumulative_eur, 2) as double) as cumulative_eur,
         cast(q.start_date as date) as quarter_start
     from sized as s
+    -- The class whose least population is the highest one not above it; none when unknown.
+    asof left join core.dim_size_class as c on s.boundary_population >= c.min_population
     left join core.dim_municipality as m on m.municipality_code = s.municipality_code
     inner join core.dim_quarter as q on q.quarter = s.quarter
 )

@@ -1,4 +1,17 @@
 -- marts.net_cost
+-- @grain municipality_code, quarter
+-- @description Extra digital cost minus office savings per municipality (boundary set) and quarter.
+--     One row per municipality × quarter with at least one digital category reported.
+-- @column municipality_code varchar: CBS municipality code on the boundary set
+-- @column quarter varchar: Quarter, written 2021Q1
+-- @column digital_extra_eur double: Sum of the hardware, software licences, ICT support, security
+--     and other extra cost reported, euros
+-- @column office_savings_eur double: Savings on office space reported, euros; NULL when not
+--     reported
+-- @column net_cost_eur double: digital_extra_eur minus office_savings_eur, euros; NULL when savings
+--     were not reported (not counted as zero)
+-- @column quarter_start date: First day of the quarter (a DATE, for a BI time axis)
+--
 -- One row per municipality (boundary set) × quarter whose reporting units reported at least
 -- one digital category, for the quarters with index $window_start..$window_end.
 -- Digital extra minus office savings. Savings not reported are not zero: the net is NULL

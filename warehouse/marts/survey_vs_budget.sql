@@ -1,4 +1,18 @@
 -- marts.survey_vs_budget
+-- @grain municipality_code, quarter
+-- @description Extra digital cost from the survey as a share of the ICT realisatie budget from Iv3,
+--     per municipality (boundary set) and quarter. Survey and budget are matched per reporting
+--     municipality before merged ones are summed into their successor. One row per municipality ×
+--     quarter with both figures.
+-- @column municipality_code varchar: CBS municipality code on the boundary set
+-- @column quarter varchar: Quarter, written 2021Q1
+-- @column digital_extra_eur double: Extra digital cost reported in the survey, euros
+-- @column ict_budget_eur double: Iv3 realisatie lasten mapped to budget category ict, of the same
+--     reporting municipalities, euros
+-- @column share_pct double: digital_extra_eur as a percentage of ict_budget_eur; NULL when the ICT
+--     budget is zero
+-- @column quarter_start date: First day of the quarter (a DATE, for a BI time axis)
+--
 -- One row per municipality (boundary set) × quarter with both a survey answer and an ICT
 -- realisatie figure, for the quarters with index $window_start..$window_end: the extra
 -- digital cost as a share of the ICT budget. Survey and budget are matched per reporting

@@ -1,0 +1,22 @@
+-- marts.national_estimate
+-- @grain quarter, cost_category
+-- @description National estimate per quarter and cost category from the municipalities that
+--     answered: stratified ratio estimator by size class with a 90% interval (see
+--     docs/estimate.md). One row per quarter × cost category with at least one respondent.
+-- @computed transforms/estimate.py (national_estimate)
+-- @column quarter varchar not null: Quarter, written 2021Q1
+-- @column cost_category varchar not null: hardware, software_licences, ict_support, security, other
+--     or office_savings
+-- @column respondents integer not null: Municipalities (as they existed in the quarter) that
+--     reported an amount for the category
+-- @column population_coverage_pct double: Share of the national population living in responding
+--     municipalities, percent
+-- @column estimate_eur double: Estimated national total for the quarter, euros
+-- @column estimate_low_eur double: Lower bound of the 90% interval, euros (not below zero); NULL
+--     when a single respondent leaves no variance to estimate
+-- @column estimate_high_eur double: Upper bound of the 90% interval, euros; NULL when a single
+--     respondent leaves no variance to estimate
+-- @column quarter_start date not null: First day of the quarter (a DATE, for a BI time axis)
+--
+-- No query here: the rows are computed in Python from the estimate inputs
+-- (sql/select_estimate_responses, sql/select_estimate_frame) and loaded by warehouse.marts.

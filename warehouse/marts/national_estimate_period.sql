@@ -1,0 +1,24 @@
+-- marts.national_estimate_period
+-- @grain period_type, period, cost_category
+-- @description National estimate per quarter, half year and year, per cost category and for the
+--     digital categories together (digital_total). A period's estimate is the sum of its quarters'
+--     estimates and its interval adds their half-widths (see docs/estimate.md). One row per period
+--     type × period × cost category.
+-- @computed transforms/estimate.py (national_estimate_periods)
+-- @column period_type varchar not null: quarter, half_year or year
+-- @column period varchar not null: The period: 2021Q1 (quarter), 2021H1 (half year) or 2021 (year)
+-- @column cost_category varchar not null: A cost category, or digital_total: hardware, software
+--     licences, ICT support, security and other together, estimated from the sums of the
+--     municipalities that answered all five
+-- @column quarters_covered integer not null: Quarters of the period that have an estimate; a half
+--     year is complete at 2, a year at 4
+-- @column estimate_eur double: Estimated national total over the quarters covered, euros
+-- @column estimate_low_eur double: Lower bound of the 90% interval, euros (not below zero); NULL
+--     when a quarter's bound is NULL
+-- @column estimate_high_eur double: Upper bound of the 90% interval, euros; NULL when a quarter's
+--     bound is NULL
+-- @column quarter_start date not null: First day of the period's first quarter (a DATE): 2021-07-01
+--     for 2021Q3 and for 2021H2, 2021-01-01 for 2021
+--
+-- No query here: the rows are computed in Python from the estimate inputs
+-- (sql/select_estimate_responses, sql/select_estimate_frame) and loaded by warehouse.marts.
