@@ -80,13 +80,16 @@ def write_in_order(
     waiting = deque(keys)
     report: WindowReport[K] = WindowReport()
 
+    def on_done(key: K, piece: P) -> Callable[[Any], None]:
+        return lambda _: finished.put((key, piece))
+
     def fill() -> None:
         while waiting and len(unsettled) < ahead + 1:
             key = waiting.popleft()
             pieces = list(start(key))
             unsettled[key] = len(pieces)
             for piece in pieces:
-                piece.add_done_callback(lambda _, key=key, piece=piece: finished.put((key, piece)))
+                piece.add_done_callback(on_done(key, piece))
 
     fill()
     for i, key in enumerate(keys):

@@ -40,7 +40,8 @@ class Log:
         self.events.append(f"start {key}")
         fail = self.failing.get(f"prepare {key}")
         return [
-            _done(error=RuntimeError(fail) if fail and i == self.pieces - 1 else None) for i in range(self.pieces)
+            _done(error=RuntimeError(fail) if fail and i == self.pieces - 1 else None)
+            for i in range(self.pieces)
         ]
 
     def write(self, key: str) -> str:
