@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from flows import api_server
+from flows import api_server, environment
 from transforms.quarter import Quarter, QuarterError
 from transforms.safe_text import console as safe
 from transforms.safe_text import printable
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Quarterly cost trends of municipalities' remote-work digitalisation.",
     no_args_is_help=True,
+    callback=environment.offline_defaults,
 )
 console = Console()
 

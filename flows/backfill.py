@@ -5,6 +5,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows import tasks
+from flows.environment import offline_defaults
 from flows.quarterly_refresh import run_quarters
 from flows.settings import get_settings
 from flows.summary import RefreshSummary
@@ -38,6 +39,7 @@ def backfill(
     partition the landing files would shrink too much, or whose files are gone, stays as
     loaded unless `allow_shrink` (or the setting).
     """
+    offline_defaults()
     settings = get_settings()
     quarters = list(quarter_range(Quarter.parse(start), Quarter.parse(end)))
     purpose = f"backfill {start}..{end}"

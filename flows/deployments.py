@@ -8,6 +8,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.backfill import backfill
+from flows.environment import offline_defaults
 from flows.fetch_cbs import fetch_cbs
 from flows.quarterly_refresh import quarterly_refresh
 
@@ -21,7 +22,12 @@ FETCH_CRON = "0 5 15 1,4,7,10 *"
 
 
 def deployments() -> list[RunnerDeployment]:
-    """quarterly-refresh on its schedule; backfill on demand only; fetch-cbs on a schedule that starts off."""
+    """quarterly-refresh on its schedule; backfill on demand only; fetch-cbs on a schedule that starts off.
+
+    Serving runs each flow run in a process of its own, which inherits the environment
+    defaults (`flows.environment`) set here.
+    """
+    offline_defaults()
     # `to_deployment` returns a coroutine only when called from async code.
     refresh = cast(
         RunnerDeployment,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.environment import offline_defaults
 from flows.settings import Settings, get_settings
 from ingest.fetch import (
     Iv3FetchSummary,
@@ -78,6 +79,7 @@ class FetchSummary:
 @flow(name="fetch-cbs")
 def fetch_cbs(year: int | None = None, municipalities: list[str] | None = None) -> FetchSummary:
     """Fetch a year's Iv3 figures and population from CBS (default: the last finished quarter's year)."""
+    offline_defaults()
     settings = get_settings()
     chosen = year if year is not None else Quarter.last_finished().year
     iv3 = land_iv3(settings, chosen, municipalities)

@@ -24,6 +24,7 @@ from prefect.task_runners import TaskRunner
 from costtrends import pipeline
 from flows import tasks
 from flows.artifacts import publish_artifacts
+from flows.environment import offline_defaults
 from flows.progress import emit
 from flows.settings import Settings, get_settings
 from flows.summary import RefreshFailed, RefreshSummary
@@ -303,6 +304,7 @@ def quarterly_refresh(
     it and the marts it affects are recomputed. A partition the landing files would shrink
     too much, or whose files are gone, stays as loaded unless `allow_shrink` (or the setting).
     """
+    offline_defaults()
     settings = get_settings()
     q = Quarter.parse(quarter) if quarter else Quarter.last_finished()
     purpose = f"quarterly-refresh {q}"
