@@ -16,7 +16,6 @@ from flows.settings import Settings, get_settings
 from ingest.fetch import (
     Iv3FetchSummary,
     PopulationFetchSummary,
-    cbs_client,
     fetch_iv3,
     fetch_population,
     known_register,
@@ -30,7 +29,7 @@ from warehouse.db import SEEDS_DIR
 def land_iv3(settings: Settings, year: int, municipalities: list[str] | None) -> Iv3FetchSummary:
     """Land the year's Iv3 table, one file per verslagsoort (the client retries; no task retries)."""
     summary = fetch_iv3(
-        cbs_client(settings, settings.cbs_dataderden_url),
+        settings.cbs_client(settings.cbs_dataderden_url),
         year,
         settings.landing,
         municipalities=municipalities,
@@ -51,7 +50,7 @@ def land_population(settings: Settings, year: int) -> PopulationFetchSummary | N
     logger = get_run_logger()
     try:
         summary = fetch_population(
-            cbs_client(settings, settings.cbs_statline_url),
+            settings.cbs_client(settings.cbs_statline_url),
             year,
             settings.fetched_reference,
             table_id=settings.cbs_population_table,
