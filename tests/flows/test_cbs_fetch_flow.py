@@ -171,7 +171,9 @@ def test_fetch_cbs_flow_lands_the_year_and_tolerates_a_population_not_yet_publis
     assert not (home / "reference").exists()
 
 
-def test_the_cbs_client_gets_the_settings_timeout_retries_and_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cbs_client_gets_the_settings_timeout_retries_and_backoff(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from flows.settings import get_settings
     from ingest.cbs_odata import ODataClient
 
