@@ -147,7 +147,9 @@ def plan_refresh(
 def ingest(settings: Settings, source: str, quarter: Quarter, run_id: str, ref: Reference) -> pipeline.Batch:
     """Read one source's landing files for the quarter (retried while a file is still being written)."""
     before = incremental.landing_signature(settings.landing, source, quarter)
-    batch = pipeline.ingest_batch(settings.landing, source, quarter, run_id, ref)
+    batch = pipeline.ingest_batch(
+        settings.landing, source, quarter, run_id, ref, workdir=settings.home / "work"
+    )
     after = incremental.landing_signature(settings.landing, source, quarter)
     incremental.check_unchanged(before, after, f"{source}/{quarter}")
     return batch
