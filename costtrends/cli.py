@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from flows import api_server
+from flows import api_server, environment
 from transforms.quarter import Quarter, QuarterError
 from transforms.safe_text import console as safe
 from transforms.safe_text import printable
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Quarterly cost trends of municipalities' remote-work digitalisation.",
     no_args_is_help=True,
+    callback=environment.offline_defaults,
 )
 console = Console()
 
@@ -366,11 +367,10 @@ def fetch_iv3(
 ) -> None:
     """Land a year's Iv3 figures of every municipality from CBS, one file per verslagsoort."""
     from flows.settings import get_settings
-    from ingest.fetch import cbs_client
     from ingest.fetch import fetch_iv3 as run_fetch
 
     settings = get_settings()
-    client = cbs_client(settings, settings.cbs_dataderden_url)
+    client = settings.cbs_client(settings.cbs_dataderden_url)
     summary = _fetching(
         lambda: run_fetch(
             client,
@@ -408,12 +408,12 @@ def fetch_population(
     Writes `<COSTTRENDS_REFERENCE_DIR>/population_<year>.csv`; the seeds stay as they are.
     """
     from flows.settings import get_settings
-    from ingest.fetch import cbs_client, known_register
     from ingest.fetch import fetch_population as run_fetch
+    from ingest.fetch import known_register
     from warehouse.db import SEEDS_DIR
 
     settings = get_settings()
-    client = cbs_client(settings, settings.cbs_statline_url)
+    client = settings.cbs_client(settings.cbs_statline_url)
     register = known_register(SEEDS_DIR, settings.fetched_reference, year)
     summary = _fetching(
         lambda: run_fetch(

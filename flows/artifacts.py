@@ -7,15 +7,13 @@ cell, raw HTML and `javascript:` links never reach the UI as markup.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from flows.summary import RefreshSummary
 from transforms.safe_text import markdown as md
 from transforms.safe_text import printable
-
-if TYPE_CHECKING:
-    from flows.quarterly_refresh import RefreshSummary
 
 
 def summary_rows(summaries: list[RefreshSummary]) -> list[dict[str, Any]]:

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.artifacts import publish_artifacts
-from flows.quarterly_refresh import (
-    RefreshFailed,
-    RefreshSummary,
-    plan_backfill,
-    prepare_reference,
-    publish,
-    refresh_quarters,
-)
+from flows import tasks
+from flows.environment import offline_defaults
+from flows.quarterly_refresh import run_quarters
 from flows.settings import get_settings
+from flows.summary import RefreshSummary
 from transforms.quarter import Quarter, quarter_range
-from warehouse.incremental import check_landing_root
+
+
+def _last_refreshed_run(summaries: list[RefreshSummary]) -> str | None:
+    """The run the snapshot goes under: the last quarter redone, else the last one; None without quarters.
+
+    A backfill publishes even when every quarter was current: a run that died after its
+    last write and before publishing left the snapshot behind the warehouse.
+    """
+    if not summaries:
+        return None
+    return next((s.run_id for s in reversed(summaries) if s.status != "skipped"), summaries[-1].run_id)
 
 
 @flow(name="backfill", log_prints=True)
@@ -34,31 +39,17 @@ def backfill(
     partition the landing files would shrink too much, or whose files are gone, stays as
     loaded unless `allow_shrink` (or the setting).
     """
+    offline_defaults()
     settings = get_settings()
     quarters = list(quarter_range(Quarter.parse(start), Quarter.parse(end)))
-    check_landing_root(settings.landing)
-    allow_shrink = allow_shrink or settings.allow_shrink
     purpose = f"backfill {start}..{end}"
-    ref = prepare_reference(settings, purpose)
-    plans = plan_backfill(settings, quarters, force, purpose, allow_shrink)
-    summaries, failure = refresh_quarters(
+    return run_quarters(
         settings,
-        plans,
-        ref,
-        concurrency=concurrency or settings.concurrency,
-        purpose=purpose,
+        purpose,
+        lambda allow: tasks.plan_backfill(settings, quarters, force, purpose, allow),
+        concurrency=concurrency,
         allow_shrink=allow_shrink,
+        published_run=_last_refreshed_run,
+        artifacts=("backfill", f"Backfill {start}..{end}"),
+        then="the quarters before it are loaded, and the next backfill continues from it",
     )
-    if failure is None and summaries:
-        # Always, even when every quarter was current: a run that died after its last
-        # write and before publishing left the snapshot behind the warehouse.
-        run_id = next((s.run_id for s in reversed(summaries) if s.status != "skipped"), summaries[-1].run_id)
-        snapshot = str(publish(settings, run_id, purpose, ref))
-        for summary in summaries:
-            summary.snapshot = snapshot
-    publish_artifacts("backfill", f"Backfill {start}..{end}", summaries, failure=failure)
-    if failure is not None:
-        raise RefreshFailed(
-            f"{failure}; the quarters before it are loaded, and the next backfill continues from it"
-        )
-    return summaries

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
+from prefect import Flow
 from prefect.deployments.runner import RunnerDeployment
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Schedule
 
 from flows.backfill import backfill
+from flows.environment import offline_defaults
 from flows.fetch_cbs import fetch_cbs
 from flows.quarterly_refresh import quarterly_refresh
 
@@ -20,33 +22,36 @@ TIMEZONE = "Europe/Amsterdam"
 FETCH_CRON = "0 5 15 1,4,7,10 *"
 
 
-def deployments() -> list[RunnerDeployment]:
-    """quarterly-refresh on its schedule; backfill on demand only; fetch-cbs on a schedule that starts off."""
+def _deployment(flow: Flow[Any, Any], description: str, schedules: list[Schedule]) -> RunnerDeployment:
+    """The flow as a deployment of its own name, tagged costtrends."""
     # `to_deployment` returns a coroutine only when called from async code.
-    refresh = cast(
+    return cast(
         RunnerDeployment,
-        quarterly_refresh.to_deployment(
-            name="quarterly-refresh",
-            schedules=[Cron(REFRESH_CRON, timezone=TIMEZONE)],
-            description="Refresh the last finished quarter (and any restated one) and publish the snapshot.",
-            tags=["costtrends"],
-        ),
+        flow.to_deployment(name=flow.name, schedules=schedules, description=description, tags=["costtrends"]),
     )
-    backfill_ = cast(
-        RunnerDeployment,
-        backfill.to_deployment(
-            name="backfill",
-            description="Rebuild a range of quarters; unchanged quarters are skipped unless force.",
-            tags=["costtrends"],
+
+
+def deployments() -> list[RunnerDeployment]:
+    """quarterly-refresh on its schedule; backfill on demand only; fetch-cbs on a schedule that starts off.
+
+    Serving runs each flow run in a process of its own, which inherits the environment
+    defaults (`flows.environment`) set here.
+    """
+    offline_defaults()
+    return [
+        _deployment(
+            quarterly_refresh,
+            "Refresh the last finished quarter (and any restated one) and publish the snapshot.",
+            [Cron(REFRESH_CRON, timezone=TIMEZONE)],
         ),
-    )
-    fetch = cast(
-        RunnerDeployment,
-        fetch_cbs.to_deployment(
-            name="fetch-cbs",
-            schedules=[Cron(FETCH_CRON, timezone=TIMEZONE, active=False)],
-            description="Fetch a year's Iv3 figures and population from CBS (optional, before a refresh).",
-            tags=["costtrends"],
+        _deployment(
+            backfill,
+            "Rebuild a range of quarters; unchanged quarters are skipped unless force.",
+            schedules=[],
         ),
-    )
-    return [refresh, backfill_, fetch]
+        _deployment(
+            fetch_cbs,
+            "Fetch a year's Iv3 figures and population from CBS (optional, before a refresh).",
+            [Cron(FETCH_CRON, timezone=TIMEZONE, active=False)],
+        ),
+    ]

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.environment import offline_defaults
 from flows.settings import Settings, get_settings
 from ingest.fetch import (
     Iv3FetchSummary,
     PopulationFetchSummary,
-    cbs_client,
     fetch_iv3,
     fetch_population,
     known_register,
@@ -29,7 +29,7 @@ from warehouse.db import SEEDS_DIR
 def land_iv3(settings: Settings, year: int, municipalities: list[str] | None) -> Iv3FetchSummary:
     """Land the year's Iv3 table, one file per verslagsoort (the client retries; no task retries)."""
     summary = fetch_iv3(
-        cbs_client(settings, settings.cbs_dataderden_url),
+        settings.cbs_client(settings.cbs_dataderden_url),
         year,
         settings.landing,
         municipalities=municipalities,
@@ -50,7 +50,7 @@ def land_population(settings: Settings, year: int) -> PopulationFetchSummary | N
     logger = get_run_logger()
     try:
         summary = fetch_population(
-            cbs_client(settings, settings.cbs_statline_url),
+            settings.cbs_client(settings.cbs_statline_url),
             year,
             settings.fetched_reference,
             table_id=settings.cbs_population_table,
@@ -78,6 +78,7 @@ class FetchSummary:
 @flow(name="fetch-cbs")
 def fetch_cbs(year: int | None = None, municipalities: list[str] | None = None) -> FetchSummary:
     """Fetch a year's Iv3 figures and population from CBS (default: the last finished quarter's year)."""
+    offline_defaults()
     settings = get_settings()
     chosen = year if year is not None else Quarter.last_finished().year
     iv3 = land_iv3(settings, chosen, municipalities)

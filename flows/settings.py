@@ -17,10 +17,13 @@ import os
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from ingest.cbs_odata import ODataClient
 
 
 def _config_file_values() -> dict[str, Any]:
@@ -173,6 +176,17 @@ class Settings(BaseSettings):
     @property
     def snapshot(self) -> Path:
         return self.published / "costtrends.duckdb"
+
+    def cbs_client(self, base_url: str) -> ODataClient:
+        """A client for `cbs_dataderden_url` or `cbs_statline_url` with these timeouts and retries."""
+        from ingest.fetch import cbs_client
+
+        return cbs_client(
+            base_url,
+            timeout=self.cbs_timeout_seconds,
+            retries=self.cbs_retries,
+            backoff=self.cbs_backoff_seconds,
+        )
 
 
 def get_settings(**overrides: Any) -> Settings:

@@ -19,7 +19,6 @@ from typing import Any
 
 import polars as pl
 
-from flows.settings import Settings
 from ingest.cbs_odata import ODataClient, odata_string
 from transforms import cbs, iv3
 from transforms.population import extend_register
@@ -29,14 +28,12 @@ POPULATION_COLUMN = "TotaleBevolking_1"
 _MAX_CODES_IN_NAME = 5
 
 
-def cbs_client(settings: Settings, base_url: str) -> ODataClient:
-    """A client for one of CBS's services, with the timeout and retries of the settings."""
-    return ODataClient(
-        base_url,
-        timeout=settings.cbs_timeout_seconds,
-        retries=settings.cbs_retries,
-        backoff=settings.cbs_backoff_seconds,
-    )
+def cbs_client(base_url: str, *, timeout: float, retries: int, backoff: float) -> ODataClient:
+    """A client for one of CBS's services; the flows and the CLI pass the settings' values.
+
+    `timeout` seconds per request, then up to `retries` more tries, `backoff` seconds apart and doubling.
+    """
+    return ODataClient(base_url, timeout=timeout, retries=retries, backoff=backoff)
 
 
 def write_atomic(path: Path, data: bytes) -> bool:

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import flows  # noqa: F401  (sets Prefect's no-network defaults before Prefect is imported)
+from flows.environment import offline_defaults
 
 DATA = Path(__file__).resolve().parent / "data"
+
+# The test session is an entry point too: Prefect's no-network defaults before it is imported.
+offline_defaults()
 
 
 @pytest.fixture(scope="session")

@@ -87,7 +87,7 @@ def _copy_home(source: Path, target: Path) -> Path:
 def test_only_transient_faults_are_retried(error: str, retried: bool) -> None:
     from prefect.states import Failed
 
-    from flows.quarterly_refresh import _is_transient
+    from flows.tasks import is_transient
     from warehouse.incremental import LandingChanged
     from warehouse.locking import WarehouseBusy
 
@@ -98,7 +98,7 @@ def test_only_transient_faults_are_retried(error: str, retried: bool) -> None:
         "row accounting broken": RuntimeError("row accounting broken for a.csv"),
         "warehouse busy past the lock timeout": WarehouseBusy("gave up after 900 s"),
     }[error]
-    assert _is_transient(None, None, Failed(data=exception)) is retried
+    assert is_transient(None, None, Failed(data=exception)) is retried
 
 
 @pytest.fixture(scope="module")

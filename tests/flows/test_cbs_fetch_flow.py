@@ -169,3 +169,26 @@ def test_fetch_cbs_flow_lands_the_year_and_tolerates_a_population_not_yet_publis
     # The replayed StatLine table has 2024 and 2025 only: 2021's population is not fetched.
     assert summary.population is None
     assert not (home / "reference").exists()
+
+
+def test_the_cbs_client_gets_the_settings_timeout_retries_and_backoff(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flows.settings import get_settings
+    from ingest.cbs_odata import ODataClient
+
+    monkeypatch.setenv("COSTTRENDS_CBS_TIMEOUT_SECONDS", "7.5")
+    monkeypatch.setenv("COSTTRENDS_CBS_RETRIES", "2")
+    monkeypatch.setenv("COSTTRENDS_CBS_BACKOFF_SECONDS", "0.25")
+    client = get_settings().cbs_client("http://cbs.test")
+    assert client == ODataClient("http://cbs.test", timeout=7.5, retries=2, backoff=0.25)
+
+
+def test_the_cbs_fetch_steps_import_nothing_of_the_flows() -> None:
+    import subprocess
+    import sys
+
+    script = "import sys, ingest.fetch; print(sorted(m for m in sys.modules if m.split('.')[0] == 'flows'))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
