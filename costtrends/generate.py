@@ -32,7 +32,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
 import unicodedata
 import zipfile
@@ -45,6 +44,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from ingest.files import atomic_file, write_atomically
 from transforms import iv3
 from transforms.quarter import Quarter, quarter_range
 
@@ -761,13 +761,6 @@ def _survey_xlsx_bytes(rows: list[Row], wave: _Wave, q: Quarter) -> bytes:
     return out.getvalue()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def _write_survey_quarter(
     landing: Path,
     q: Quarter,
@@ -785,15 +778,15 @@ def _write_survey_quarter(
     main, late = _finalise(q, _draft_survey(q, ref, seed=seed, response_rate=response_rate))
     if xlsx and _is_xlsx_quarter(q):
         path = folder / f"survey_{q}.xlsx"
-        _write_atomic(path, _survey_xlsx_bytes(main, wave, q))
+        write_atomically(path, _survey_xlsx_bytes(main, wave, q))
     else:
         path = folder / f"survey_{q}.csv"
-        _write_atomic(path, _survey_csv_bytes(main, wave))
+        write_atomically(path, _survey_csv_bytes(main, wave))
     summary.files.append(path)
     summary.survey_rows += len(main)
     if late:
         path = folder / f"survey_{q}_late.csv"
-        _write_atomic(path, _survey_csv_bytes(late, wave))
+        write_atomically(path, _survey_csv_bytes(late, wave))
         summary.files.append(path)
         summary.survey_rows += len(late)
 
@@ -1043,13 +1036,11 @@ def _write_budget_quarter(
     summary: GenerateSummary,
 ) -> None:
     path = landing / "budget" / str(q) / f"iv3_{q}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     existing = [m for m in ref.municipalities if m.exists_in(q)]
     json_codes = _json_municipalities(existing) if scale.iv3_json else set()
     delivered: list[pl.DataFrame] = []
     rows = 0
-    with tmp.open("wb") as fh:
+    with atomic_file(path) as fh:
         chunks = _budget_chunks(
             q, existing, universe, scale.budget_lines_per_kind, seed=seed, clean=frozenset(json_codes)
         )
@@ -1066,7 +1057,6 @@ def _write_budget_quarter(
                 float_scientific=False,
             )
             rows += frame.height
-    os.replace(tmp, path)
     summary.files.append(path)
     if json_codes:
         lines = pl.concat(delivered)
@@ -1128,7 +1118,7 @@ def _write_deliveries(
             nummer = str(municipality[0])[2:]
             path = landing / "budget" / str(q) / f"iv3_{nummer}_{q.year}_P{periode}.json"
             text = json.dumps(_delivery(nummer, q, periode, part), ensure_ascii=False, indent=1)
-            path.write_text(text + "\n", encoding="utf-8")
+            write_atomically(path, text + "\n")
             paths.append(path)
     return paths
 
@@ -1188,11 +1178,8 @@ def write_large_budget_file(
     ref = _load_reference(Path(seeds_dir) if seeds_dir is not None else default_seeds_dir())
     universe = _BudgetUniverse.build(ref)
     existing = [m for m in ref.municipalities if m.exists_in(quarter)]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     rows = 0
-    with tmp.open("wb") as fh:
+    with atomic_file(Path(path)) as fh:
         while rows < min_rows:
             chunks = _budget_chunks(quarter, existing, universe, resolved.budget_lines_per_kind, seed=seed)
             for frame in chunks:
@@ -1206,7 +1193,6 @@ def write_large_budget_file(
                     float_scientific=False,
                 )
                 rows += frame.height
-    os.replace(tmp, path)
     return rows
 
 

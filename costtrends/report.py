@@ -9,7 +9,6 @@ are inline SVG; the file references nothing outside itself (no scripts, fonts or
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
@@ -20,6 +19,7 @@ import duckdb
 import polars as pl
 
 from costtrends.charts import PALETTE, Series, bar_chart, count, hbar_chart, line_chart, money
+from ingest.files import write_atomically
 from warehouse.db import sql
 
 REPORT_NAME = "report.html"  # written beside the snapshot unless --out says otherwise
@@ -84,12 +84,7 @@ def write_report(snapshot: Path, out: Path) -> Path:
         raise FileNotFoundError(
             f"no snapshot at {snapshot}: run a refresh first (costtrends run or backfill)"
         )
-    page = render(collect(snapshot), source=snapshot.name)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    return write_atomically(out, render(collect(snapshot), source=snapshot.name))
 
 
 def _per_inhabitant(value: float) -> str:
