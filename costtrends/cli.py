@@ -252,7 +252,7 @@ def national_trend_table(snapshot: Path) -> Table:
     import duckdb
 
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        rows = con.execute(sql("sql/select_national_trend")).fetchall()
+        rows = con.execute(sql("queries/select_national_trend")).fetchall()
     table = Table(title="National estimate: extra digital cost of working from home")
     for column in ("period", "respondents", "estimate", "90% range", "office savings"):
         table.add_column(column, justify="right")
@@ -474,8 +474,8 @@ def status() -> None:
 
     settings = get_settings()
     with _reading(settings, "status") as con:
-        loaded = con.execute(sql("sql/select_status_files")).fetchall()
-        failed = con.execute(sql("sql/select_status_checks")).fetchall()
+        loaded = con.execute(sql("queries/select_status_files")).fetchall()
+        failed = con.execute(sql("queries/select_status_checks")).fetchall()
     table = Table(title=Text(f"Loaded partitions in {printable(str(settings.warehouse))}"))
     for column in ("quarter", "source", "files", "rejected files", "read", "loaded", "quarantined"):
         table.add_column(column, justify="left" if column in ("quarter", "source") else "right")
@@ -524,7 +524,7 @@ def quarantine(
         "limit": limit,
     }
     with _reading(settings, "quarantine") as con:
-        rows = con.sql(sql("sql/select_quarantine_rows"), params=params).fetchall()
+        rows = con.sql(sql("queries/select_quarantine_rows"), params=params).fetchall()
     header = ("quarter", "source", "file", "row", "reasons", "failed_values", "row_values")
     if output == "json":
         records = [dict(zip(header, (*row[:6], json.loads(row[6])), strict=True)) for row in rows]

@@ -53,25 +53,22 @@ class ReportData:
 def collect(snapshot: Path, *, top: int = TOP_MUNICIPALITIES) -> ReportData:
     """Read everything the report shows from the snapshot, read-only, in one connection."""
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        meta = con.sql("select * from meta.snapshot").pl()
-        tables = {
-            r[0]
-            for r in con.execute("select schema_name || '.' || table_name from duckdb_tables()").fetchall()
-        }
+        meta = con.sql(sql("queries/select_report_snapshot")).pl()
+        tables = {r[0] for r in con.execute(sql("queries/select_snapshot_tables")).fetchall()}
         quality = (
-            con.sql(sql("sql/select_report_quality")).pl()
+            con.sql(sql("queries/select_report_quality")).pl()
             if "meta.data_quality" in tables
             else pl.DataFrame()
         )
         return ReportData(
             snapshot=meta.row(0, named=True) if meta.height else {},
-            national=con.sql(sql("sql/select_report_national")).pl(),
-            net_cost=con.sql(sql("sql/select_report_net_cost")).pl(),
-            size_class=con.sql(sql("sql/select_report_size_class")).pl(),
-            top=con.sql(sql("sql/select_report_top_municipalities"), params=[top]).pl(),
+            national=con.sql(sql("queries/select_report_national")).pl(),
+            net_cost=con.sql(sql("queries/select_report_net_cost")).pl(),
+            size_class=con.sql(sql("queries/select_report_size_class")).pl(),
+            top=con.sql(sql("queries/select_report_top_municipalities"), params=[top]).pl(),
             quality=quality,
             periods=(
-                con.sql(sql("sql/select_report_periods")).pl()
+                con.sql(sql("queries/select_report_periods")).pl()
                 if "marts.national_estimate_period" in tables
                 else pl.DataFrame()
             ),
