@@ -20,11 +20,11 @@ import polars as pl
 
 from costtrends.charts import PALETTE, Series, bar_chart, count, hbar_chart, line_chart, money
 from ingest.files import write_atomically
+from transforms.reference import SIZE_CLASSES
 from warehouse.db import sql
 
 REPORT_NAME = "report.html"  # written beside the snapshot unless --out says otherwise
 TOP_MUNICIPALITIES = 10
-SIZE_CLASSES = ("<20k", "20k-50k", "50k-100k", ">=100k")
 CATEGORY_NAMES = {
     "hardware": "Hardware",
     "software_licences": "Software licences",
