@@ -304,29 +304,43 @@ class _Wave:
     municipality_styles: tuple[tuple[str, float], ...]  # style, probability
 
 
+# Header text of each column in waves A and B; wave C's headers are the canonical names
+# but for `gemeentecode`.
+_HEADER_TEXTS = {
+    "response_id": ("Responsnummer", "Response Number"),
+    "submitted_at": ("Ingediend op", "Submit Date"),
+    "municipality": ("Naam gemeente", "Organisation"),
+    "period": ("Periode", "Quarter"),
+    "fte": ("Aantal FTE", "FTE"),
+    "remote_share_now_pct": ("Percentage thuiswerken nu", "Share working from home now"),
+    "remote_share_expected_pct": ("Percentage thuiswerken na de crisis", "Share working from home expected"),
+    "hardware_eur": ("Extra kosten hardware", "Extra costs hardware"),
+    "software_licences_eur": ("Extra kosten softwarelicenties", "Extra costs software licences"),
+    "ict_support_eur": ("Extra kosten ICT-ondersteuning", "Extra costs ICT support"),
+    "security_eur": ("Extra kosten digitale beveiliging", "Extra costs digital security"),
+    "other_eur": ("Extra kosten overig", "Extra costs other"),
+    "office_savings_eur": ("Besparing kantoorruimte", "Savings on office space"),
+    "respondent_name": ("Naam respondent", "Name"),
+    "respondent_email": ("E-mailadres", "Email"),
+    "respondent_phone": ("Telefoonnummer", "Phone"),
+    "ip_address": ("IP-adres", "IP Address"),
+    "comment": ("Toelichting", "Comments"),
+}
+_IDS = ("response_id", "submitted_at")
+_WHERE = ("municipality", "period")
+_STAFF = ("fte", "remote_share_now_pct", "remote_share_expected_pct")
+_PERSONAL = ("respondent_name", "respondent_email", "respondent_phone", "ip_address")
+
+
+def _headers(columns: Sequence[str], wave: int | None) -> dict[str, str]:
+    """Canonical column -> header text of wave `wave` (0: A, 1: B; None: the canonical name)."""
+    return {c: c if wave is None else _HEADER_TEXTS[c][wave] for c in columns}
+
+
 _WAVES: tuple[_Wave, ...] = (
     _Wave(
         name="A",
-        headers={
-            "response_id": "Responsnummer",
-            "submitted_at": "Ingediend op",
-            "municipality": "Naam gemeente",
-            "period": "Periode",
-            "fte": "Aantal FTE",
-            "remote_share_now_pct": "Percentage thuiswerken nu",
-            "remote_share_expected_pct": "Percentage thuiswerken na de crisis",
-            "hardware_eur": "Extra kosten hardware",
-            "software_licences_eur": "Extra kosten softwarelicenties",
-            "ict_support_eur": "Extra kosten ICT-ondersteuning",
-            "security_eur": "Extra kosten digitale beveiliging",
-            "other_eur": "Extra kosten overig",
-            "office_savings_eur": "Besparing kantoorruimte",
-            "respondent_name": "Naam respondent",
-            "respondent_email": "E-mailadres",
-            "respondent_phone": "Telefoonnummer",
-            "ip_address": "IP-adres",
-            "comment": "Toelichting",
-        },
+        headers=_headers((*_IDS, *_WHERE, *_STAFF, *_AMOUNTS, *_PERSONAL, "comment"), 0),
         delimiter=";",
         encoding="cp1252",
         line_terminator="\r\n",
@@ -338,26 +352,7 @@ _WAVES: tuple[_Wave, ...] = (
     ),
     _Wave(
         name="B",
-        headers={
-            "response_id": "Response Number",
-            "submitted_at": "Submit Date",
-            "respondent_name": "Name",
-            "respondent_email": "Email",
-            "respondent_phone": "Phone",
-            "ip_address": "IP Address",
-            "municipality": "Organisation",
-            "period": "Quarter",
-            "fte": "FTE",
-            "remote_share_now_pct": "Share working from home now",
-            "remote_share_expected_pct": "Share working from home expected",
-            "hardware_eur": "Extra costs hardware",
-            "software_licences_eur": "Extra costs software licences",
-            "ict_support_eur": "Extra costs ICT support",
-            "security_eur": "Extra costs digital security",
-            "other_eur": "Extra costs other",
-            "office_savings_eur": "Savings on office space",
-            "comment": "Comments",
-        },
+        headers=_headers((*_IDS, *_PERSONAL, *_WHERE, *_STAFF, *_AMOUNTS, "comment"), 1),
         delimiter=",",
         encoding="utf-8",
         line_terminator="\n",
@@ -369,27 +364,22 @@ _WAVES: tuple[_Wave, ...] = (
     ),
     _Wave(
         name="C",
-        headers={
-            "municipality": "gemeentecode",
-            "period": "period",
-            "response_id": "response_id",
-            "submitted_at": "submitted_at",
-            "hardware_eur": "hardware_eur",
-            "software_licences_eur": "software_licences_eur",
-            "ict_support_eur": "ict_support_eur",
-            "security_eur": "security_eur",
-            "other_eur": "other_eur",
-            "office_savings_eur": "office_savings_eur",
-            "fte": "fte",
-            "remote_share_expected_pct": "remote_share_expected_pct",
-            "remote_share_now_pct": "remote_share_now_pct",
-            "is_preview": "is_preview",
-            "comment": "comment",
-            "ip_address": "ip_address",
-            "respondent_email": "respondent_email",
-            "respondent_name": "respondent_name",
-            "respondent_phone": "respondent_phone",
-        },
+        # A survey tool's raw export: canonical names, a preview flag, the personal columns sorted.
+        headers=_headers(
+            (
+                *_WHERE,
+                *_IDS,
+                *_AMOUNTS,
+                "fte",
+                "remote_share_expected_pct",
+                "remote_share_now_pct",
+                "is_preview",
+                "comment",
+                *sorted(_PERSONAL),
+            ),
+            None,
+        )
+        | {"municipality": "gemeentecode"},
         delimiter=";",
         encoding="utf-8-sig",
         line_terminator="\r\n",
