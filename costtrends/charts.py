@@ -10,12 +10,15 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import TypeVar
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
 GRID, AXIS, TEXT, MUTED = "#e3e3e3", "#888888", "#222222", "#666666"
 
 Format = Callable[[float], str]
+Legend = list[tuple[str, str, str]]  # (name, colour, shape: line|box|band)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,9 @@ def _finite(values: Sequence[float | None]) -> list[float]:
     return [float(v) for v in values if v is not None and math.isfinite(v)]
 
 
-def _segments(points: list[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
-    """Runs of consecutive points without a gap."""
-    runs: list[list[tuple[float, float]]] = [[]]
+def _segments(points: Sequence[T | None]) -> list[list[T]]:
+    """Runs of consecutive points without a gap (a None)."""
+    runs: list[list[T]] = [[]]
     for point in points:
         if point is None:
             if runs[-1]:
@@ -103,6 +106,30 @@ class _Frame:
         high = max([0.0, *y_values])
         self.ticks = nice_ticks(low, high)
         self.y_min, self.y_max = self.ticks[0], self.ticks[-1]
+
+    @classmethod
+    def with_legend(
+        cls,
+        labels: Sequence[str],
+        y_values: list[float],
+        items: Legend,
+        *,
+        width: int,
+        height: int,
+        fmt: Format,
+        title: str,
+    ) -> _Frame:
+        """A frame over `labels`, made taller by the rows its legend `items` wrap into."""
+        rows = _legend_rows(items, width)
+        return cls(
+            width=width,
+            height=height + 18 * rows,
+            n=len(labels),
+            y_values=y_values,
+            fmt=fmt,
+            legend_rows=rows,
+            title=title,
+        )
 
     @property
     def plot_w(self) -> float:
@@ -153,6 +180,32 @@ class _Frame:
             if i % every == 0
         ]
 
+    def close(self, parts: list[str], labels: Sequence[str], items: Legend) -> str:
+        """The whole `<svg>`: `parts`, then the x labels and the legend."""
+        return "\n".join([*parts, *self.x_labels(labels), *self.legend(items), "</svg>"])
+
+    def line(self, labels: Sequence[str], s: Series, *, radius: float) -> list[str]:
+        """`s` as a line broken at gaps, a dot with a tooltip at each value (and its range, if any)."""
+        points = [(self.x(i), self.y(float(v))) if v is not None else None for i, v in enumerate(s.values)]
+        parts = [
+            f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in run)}" fill="none" '
+            f'stroke="{s.color}" stroke-width="2.2"/>'
+            for run in _segments(points)
+            if len(run) > 1
+        ]
+        for i, v in enumerate(s.values):
+            if v is None:
+                continue
+            tip = f"{s.name}, {labels[i]}: {self.fmt(float(v))}"
+            low, high = (s.low[i], s.high[i]) if s.low is not None and s.high is not None else (None, None)
+            if low is not None and high is not None:
+                tip += f" (range {self.fmt(float(low))} – {self.fmt(float(high))})"
+            parts.append(
+                f'<circle cx="{self.x(i):.1f}" cy="{self.y(float(v)):.1f}" r="{radius}" fill="{s.color}">'
+                f"<title>{escape(tip)}</title></circle>"
+            )
+        return parts
+
     def legend(self, items: Sequence[tuple[str, str, str]]) -> list[str]:
         """Items of (name, colour, shape: line|box|band), laid out left to right, wrapping."""
         parts, x = [], float(self.left)
@@ -193,16 +246,7 @@ def line_chart(
     banded = [s for s in series if s.low is not None]
     if band_label and banded:
         items.append((band_label, banded[0].color, "band"))
-    rows = _legend_rows(items, width)
-    frame = _Frame(
-        width=width,
-        height=height + 18 * rows,
-        n=len(labels),
-        y_values=y_values,
-        fmt=fmt,
-        legend_rows=rows,
-        title=title,
-    )
+    frame = _Frame.with_legend(labels, y_values, items, width=width, height=height, fmt=fmt, title=title)
     parts = frame.open(title or ", ".join(s.name for s in series))
     for s in series:
         if s.low is None or s.high is None:
@@ -211,7 +255,7 @@ def line_chart(
             (frame.x(i), frame.y(lo), frame.y(hi)) if lo is not None and hi is not None else None
             for i, (lo, hi) in enumerate(zip(s.low, s.high, strict=True))
         ]
-        for run in _band_runs(pairs):
+        for run in _segments(pairs):
             outline = [(x, hi) for x, _, hi in run] + [(x, lo) for x, lo, _ in reversed(run)]
             if len(run) == 1:
                 x, lo, hi = run[0]
@@ -219,38 +263,8 @@ def line_chart(
             polygon = " ".join(f"{x:.1f},{y:.1f}" for x, y in outline)
             parts.append(f'<polygon points="{polygon}" fill="{s.color}" fill-opacity="0.18" stroke="none"/>')
     for s in series:
-        points = [(frame.x(i), frame.y(float(v))) if v is not None else None for i, v in enumerate(s.values)]
-        for segment in _segments(points):
-            if len(segment) > 1:
-                path = " ".join(f"{x:.1f},{y:.1f}" for x, y in segment)
-                parts.append(f'<polyline points="{path}" fill="none" stroke="{s.color}" stroke-width="2.2"/>')
-        for i, v in enumerate(s.values):
-            if v is None:
-                continue
-            tip = f"{s.name}, {labels[i]}: {fmt(float(v))}"
-            if s.low is not None and s.high is not None and s.low[i] is not None and s.high[i] is not None:
-                tip += f" (range {fmt(float(s.low[i]))} – {fmt(float(s.high[i]))})"  # type: ignore[arg-type]
-            parts.append(
-                f'<circle cx="{frame.x(i):.1f}" cy="{frame.y(float(v)):.1f}" r="2.8" fill="{s.color}">'
-                f"<title>{escape(tip)}</title></circle>"
-            )
-    parts += frame.x_labels(labels)
-    parts += frame.legend(items)
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def _band_runs(
-    pairs: list[tuple[float, float, float] | None],
-) -> list[list[tuple[float, float, float]]]:
-    runs: list[list[tuple[float, float, float]]] = [[]]
-    for pair in pairs:
-        if pair is None:
-            if runs[-1]:
-                runs.append([])
-        else:
-            runs[-1].append(pair)
-    return [r for r in runs if r]
+        parts += frame.line(labels, s, radius=2.8)
+    return frame.close(parts, labels, items)
 
 
 def _legend_rows(items: Sequence[tuple[str, str, str]], width: int, left: int = 62) -> int:
@@ -280,16 +294,7 @@ def bar_chart(
     if line is not None:
         y_values += _finite(line.values)
     items = [(s.name, s.color, "box") for s in bars] + ([(line.name, line.color, "line")] if line else [])
-    rows = _legend_rows(items, width)
-    frame = _Frame(
-        width=width,
-        height=height + 18 * rows,
-        n=len(labels),
-        y_values=y_values,
-        fmt=fmt,
-        legend_rows=rows,
-        title=title,
-    )
+    frame = _Frame.with_legend(labels, y_values, items, width=width, height=height, fmt=fmt, title=title)
     parts = frame.open(title or ", ".join(s.name for s in bars))
     slot = frame.plot_w / max(frame.n, 1)
     bar_w = min(28.0, slot * 0.8 / max(len(bars), 1))
@@ -307,26 +312,8 @@ def bar_chart(
                 f'fill="{s.color}"><title>{escape(tip)}</title></rect>'
             )
     if line is not None:
-        points = [
-            (frame.x(i), frame.y(float(v))) if v is not None else None for i, v in enumerate(line.values)
-        ]
-        for run in _segments(points):
-            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
-            if len(run) > 1:
-                parts.append(
-                    f'<polyline points="{path}" fill="none" stroke="{line.color}" stroke-width="2.2"/>'
-                )
-        for i, v in enumerate(line.values):
-            if v is not None:
-                tip = f"{line.name}, {labels[i]}: {fmt(float(v))}"
-                parts.append(
-                    f'<circle cx="{frame.x(i):.1f}" cy="{frame.y(float(v)):.1f}" r="3" fill="{line.color}">'
-                    f"<title>{escape(tip)}</title></circle>"
-                )
-    parts += frame.x_labels(labels)
-    parts += frame.legend(items)
-    parts.append("</svg>")
-    return "\n".join(parts)
+        parts += frame.line(labels, line, radius=3)
+    return frame.close(parts, labels, items)
 
 
 def hbar_chart(

@@ -32,7 +32,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
 import unicodedata
 import zipfile
@@ -45,6 +44,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from ingest.files import atomic_file, write_atomically
 from transforms import iv3
 from transforms.quarter import Quarter, quarter_range
 
@@ -304,29 +304,43 @@ class _Wave:
     municipality_styles: tuple[tuple[str, float], ...]  # style, probability
 
 
+# Header text of each column in waves A and B; wave C's headers are the canonical names
+# but for `gemeentecode`.
+_HEADER_TEXTS = {
+    "response_id": ("Responsnummer", "Response Number"),
+    "submitted_at": ("Ingediend op", "Submit Date"),
+    "municipality": ("Naam gemeente", "Organisation"),
+    "period": ("Periode", "Quarter"),
+    "fte": ("Aantal FTE", "FTE"),
+    "remote_share_now_pct": ("Percentage thuiswerken nu", "Share working from home now"),
+    "remote_share_expected_pct": ("Percentage thuiswerken na de crisis", "Share working from home expected"),
+    "hardware_eur": ("Extra kosten hardware", "Extra costs hardware"),
+    "software_licences_eur": ("Extra kosten softwarelicenties", "Extra costs software licences"),
+    "ict_support_eur": ("Extra kosten ICT-ondersteuning", "Extra costs ICT support"),
+    "security_eur": ("Extra kosten digitale beveiliging", "Extra costs digital security"),
+    "other_eur": ("Extra kosten overig", "Extra costs other"),
+    "office_savings_eur": ("Besparing kantoorruimte", "Savings on office space"),
+    "respondent_name": ("Naam respondent", "Name"),
+    "respondent_email": ("E-mailadres", "Email"),
+    "respondent_phone": ("Telefoonnummer", "Phone"),
+    "ip_address": ("IP-adres", "IP Address"),
+    "comment": ("Toelichting", "Comments"),
+}
+_IDS = ("response_id", "submitted_at")
+_WHERE = ("municipality", "period")
+_STAFF = ("fte", "remote_share_now_pct", "remote_share_expected_pct")
+_PERSONAL = ("respondent_name", "respondent_email", "respondent_phone", "ip_address")
+
+
+def _headers(columns: Sequence[str], wave: int | None) -> dict[str, str]:
+    """Canonical column -> header text of wave `wave` (0: A, 1: B; None: the canonical name)."""
+    return {c: c if wave is None else _HEADER_TEXTS[c][wave] for c in columns}
+
+
 _WAVES: tuple[_Wave, ...] = (
     _Wave(
         name="A",
-        headers={
-            "response_id": "Responsnummer",
-            "submitted_at": "Ingediend op",
-            "municipality": "Naam gemeente",
-            "period": "Periode",
-            "fte": "Aantal FTE",
-            "remote_share_now_pct": "Percentage thuiswerken nu",
-            "remote_share_expected_pct": "Percentage thuiswerken na de crisis",
-            "hardware_eur": "Extra kosten hardware",
-            "software_licences_eur": "Extra kosten softwarelicenties",
-            "ict_support_eur": "Extra kosten ICT-ondersteuning",
-            "security_eur": "Extra kosten digitale beveiliging",
-            "other_eur": "Extra kosten overig",
-            "office_savings_eur": "Besparing kantoorruimte",
-            "respondent_name": "Naam respondent",
-            "respondent_email": "E-mailadres",
-            "respondent_phone": "Telefoonnummer",
-            "ip_address": "IP-adres",
-            "comment": "Toelichting",
-        },
+        headers=_headers((*_IDS, *_WHERE, *_STAFF, *_AMOUNTS, *_PERSONAL, "comment"), 0),
         delimiter=";",
         encoding="cp1252",
         line_terminator="\r\n",
@@ -338,26 +352,7 @@ _WAVES: tuple[_Wave, ...] = (
     ),
     _Wave(
         name="B",
-        headers={
-            "response_id": "Response Number",
-            "submitted_at": "Submit Date",
-            "respondent_name": "Name",
-            "respondent_email": "Email",
-            "respondent_phone": "Phone",
-            "ip_address": "IP Address",
-            "municipality": "Organisation",
-            "period": "Quarter",
-            "fte": "FTE",
-            "remote_share_now_pct": "Share working from home now",
-            "remote_share_expected_pct": "Share working from home expected",
-            "hardware_eur": "Extra costs hardware",
-            "software_licences_eur": "Extra costs software licences",
-            "ict_support_eur": "Extra costs ICT support",
-            "security_eur": "Extra costs digital security",
-            "other_eur": "Extra costs other",
-            "office_savings_eur": "Savings on office space",
-            "comment": "Comments",
-        },
+        headers=_headers((*_IDS, *_PERSONAL, *_WHERE, *_STAFF, *_AMOUNTS, "comment"), 1),
         delimiter=",",
         encoding="utf-8",
         line_terminator="\n",
@@ -369,27 +364,22 @@ _WAVES: tuple[_Wave, ...] = (
     ),
     _Wave(
         name="C",
-        headers={
-            "municipality": "gemeentecode",
-            "period": "period",
-            "response_id": "response_id",
-            "submitted_at": "submitted_at",
-            "hardware_eur": "hardware_eur",
-            "software_licences_eur": "software_licences_eur",
-            "ict_support_eur": "ict_support_eur",
-            "security_eur": "security_eur",
-            "other_eur": "other_eur",
-            "office_savings_eur": "office_savings_eur",
-            "fte": "fte",
-            "remote_share_expected_pct": "remote_share_expected_pct",
-            "remote_share_now_pct": "remote_share_now_pct",
-            "is_preview": "is_preview",
-            "comment": "comment",
-            "ip_address": "ip_address",
-            "respondent_email": "respondent_email",
-            "respondent_name": "respondent_name",
-            "respondent_phone": "respondent_phone",
-        },
+        # A survey tool's raw export: canonical names, a preview flag, the personal columns sorted.
+        headers=_headers(
+            (
+                *_WHERE,
+                *_IDS,
+                *_AMOUNTS,
+                "fte",
+                "remote_share_expected_pct",
+                "remote_share_now_pct",
+                "is_preview",
+                "comment",
+                *sorted(_PERSONAL),
+            ),
+            None,
+        )
+        | {"municipality": "gemeentecode"},
         delimiter=";",
         encoding="utf-8-sig",
         line_terminator="\r\n",
@@ -761,13 +751,6 @@ def _survey_xlsx_bytes(rows: list[Row], wave: _Wave, q: Quarter) -> bytes:
     return out.getvalue()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def _write_survey_quarter(
     landing: Path,
     q: Quarter,
@@ -785,15 +768,15 @@ def _write_survey_quarter(
     main, late = _finalise(q, _draft_survey(q, ref, seed=seed, response_rate=response_rate))
     if xlsx and _is_xlsx_quarter(q):
         path = folder / f"survey_{q}.xlsx"
-        _write_atomic(path, _survey_xlsx_bytes(main, wave, q))
+        write_atomically(path, _survey_xlsx_bytes(main, wave, q))
     else:
         path = folder / f"survey_{q}.csv"
-        _write_atomic(path, _survey_csv_bytes(main, wave))
+        write_atomically(path, _survey_csv_bytes(main, wave))
     summary.files.append(path)
     summary.survey_rows += len(main)
     if late:
         path = folder / f"survey_{q}_late.csv"
-        _write_atomic(path, _survey_csv_bytes(late, wave))
+        write_atomically(path, _survey_csv_bytes(late, wave))
         summary.files.append(path)
         summary.survey_rows += len(late)
 
@@ -1043,13 +1026,11 @@ def _write_budget_quarter(
     summary: GenerateSummary,
 ) -> None:
     path = landing / "budget" / str(q) / f"iv3_{q}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     existing = [m for m in ref.municipalities if m.exists_in(q)]
     json_codes = _json_municipalities(existing) if scale.iv3_json else set()
     delivered: list[pl.DataFrame] = []
     rows = 0
-    with tmp.open("wb") as fh:
+    with atomic_file(path) as fh:
         chunks = _budget_chunks(
             q, existing, universe, scale.budget_lines_per_kind, seed=seed, clean=frozenset(json_codes)
         )
@@ -1066,7 +1047,6 @@ def _write_budget_quarter(
                 float_scientific=False,
             )
             rows += frame.height
-    os.replace(tmp, path)
     summary.files.append(path)
     if json_codes:
         lines = pl.concat(delivered)
@@ -1128,7 +1108,7 @@ def _write_deliveries(
             nummer = str(municipality[0])[2:]
             path = landing / "budget" / str(q) / f"iv3_{nummer}_{q.year}_P{periode}.json"
             text = json.dumps(_delivery(nummer, q, periode, part), ensure_ascii=False, indent=1)
-            path.write_text(text + "\n", encoding="utf-8")
+            write_atomically(path, text + "\n")
             paths.append(path)
     return paths
 
@@ -1188,11 +1168,8 @@ def write_large_budget_file(
     ref = _load_reference(Path(seeds_dir) if seeds_dir is not None else default_seeds_dir())
     universe = _BudgetUniverse.build(ref)
     existing = [m for m in ref.municipalities if m.exists_in(quarter)]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     rows = 0
-    with tmp.open("wb") as fh:
+    with atomic_file(Path(path)) as fh:
         while rows < min_rows:
             chunks = _budget_chunks(quarter, existing, universe, resolved.budget_lines_per_kind, seed=seed)
             for frame in chunks:
@@ -1206,7 +1183,6 @@ def write_large_budget_file(
                     float_scientific=False,
                 )
                 rows += frame.height
-    os.replace(tmp, path)
     return rows
 
 

@@ -9,8 +9,7 @@ are inline SVG; the file references nothing outside itself (no scripts, fonts or
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -20,11 +19,12 @@ import duckdb
 import polars as pl
 
 from costtrends.charts import PALETTE, Series, bar_chart, count, hbar_chart, line_chart, money
+from ingest.files import write_atomically
+from transforms.reference import SIZE_CLASSES
 from warehouse.db import sql
 
 REPORT_NAME = "report.html"  # written beside the snapshot unless --out says otherwise
 TOP_MUNICIPALITIES = 10
-SIZE_CLASSES = ("<20k", "20k-50k", "50k-100k", ">=100k")
 CATEGORY_NAMES = {
     "hardware": "Hardware",
     "software_licences": "Software licences",
@@ -53,25 +53,22 @@ class ReportData:
 def collect(snapshot: Path, *, top: int = TOP_MUNICIPALITIES) -> ReportData:
     """Read everything the report shows from the snapshot, read-only, in one connection."""
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        meta = con.sql("select * from meta.snapshot").pl()
-        tables = {
-            r[0]
-            for r in con.execute("select schema_name || '.' || table_name from duckdb_tables()").fetchall()
-        }
+        meta = con.sql(sql("queries/select_report_snapshot")).pl()
+        tables = {r[0] for r in con.execute(sql("queries/select_snapshot_tables")).fetchall()}
         quality = (
-            con.sql(sql("sql/select_report_quality")).pl()
+            con.sql(sql("queries/select_report_quality")).pl()
             if "meta.data_quality" in tables
             else pl.DataFrame()
         )
         return ReportData(
             snapshot=meta.row(0, named=True) if meta.height else {},
-            national=con.sql(sql("sql/select_report_national")).pl(),
-            net_cost=con.sql(sql("sql/select_report_net_cost")).pl(),
-            size_class=con.sql(sql("sql/select_report_size_class")).pl(),
-            top=con.sql(sql("sql/select_report_top_municipalities"), params=[top]).pl(),
+            national=con.sql(sql("queries/select_report_national")).pl(),
+            net_cost=con.sql(sql("queries/select_report_net_cost")).pl(),
+            size_class=con.sql(sql("queries/select_report_size_class")).pl(),
+            top=con.sql(sql("queries/select_report_top_municipalities"), params=[top]).pl(),
             quality=quality,
             periods=(
-                con.sql(sql("sql/select_report_periods")).pl()
+                con.sql(sql("queries/select_report_periods")).pl()
                 if "marts.national_estimate_period" in tables
                 else pl.DataFrame()
             ),
@@ -84,12 +81,7 @@ def write_report(snapshot: Path, out: Path) -> Path:
         raise FileNotFoundError(
             f"no snapshot at {snapshot}: run a refresh first (costtrends run or backfill)"
         )
-    page = render(collect(snapshot), source=snapshot.name)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, out)
-    return out
+    return write_atomically(out, render(collect(snapshot), source=snapshot.name))
 
 
 def _per_inhabitant(value: float) -> str:
@@ -100,10 +92,28 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:,.1f}%"
 
 
-def _cell(value: Any, fmt: Callable[[Any], str] | None = None) -> str:
+Row = dict[str, Any]
+
+
+def _field(value: Any, name: str) -> str:
+    """A value of result column `name`, written by its unit suffix; other numbers are counts."""
     if value is None:
         return "–"
-    return escape(fmt(value) if fmt else str(value))
+    if name.endswith("_per_inhabitant"):
+        return escape(_per_inhabitant(value))
+    if name.endswith("_eur"):
+        return escape(money(value))
+    if name.endswith("_pct"):
+        return _pct(value)
+    return escape(count(value) if isinstance(value, int | float) else str(value))
+
+
+def _rows_table(
+    rows: Iterable[Row], columns: dict[str, str | Callable[[Row], str]], *, numeric_from: int = 1
+) -> str:
+    """A table of `rows`: per header, the result column it shows or a function writing its cell."""
+    cells = [[_field(r[c], c) if isinstance(c, str) else c(r) for c in columns.values()] for r in rows]
+    return _table(list(columns), cells, numeric_from=numeric_from)
 
 
 def _table(headers: list[str], rows: list[list[str]], *, numeric_from: int = 1) -> str:
@@ -119,25 +129,47 @@ def _table(headers: list[str], rows: list[list[str]], *, numeric_from: int = 1) 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _in_order(values: pl.Series, known: Iterable[str]) -> list[str]:
+    """The distinct `values`: the known ones in their known order, then any others sorted."""
+    present = set(values.unique().to_list())
+    ordered = [v for v in known if v in present]
+    return ordered + sorted(present - set(ordered))
+
+
+def _by_label(frame: pl.DataFrame, label: str) -> dict[str, Row]:
+    """`frame`'s rows by their value of column `label` (a quarter or period)."""
+    return {r[label]: r for r in frame.iter_rows(named=True)}
+
+
+def _values(rows: dict[str, Row], labels: list[str], column: str) -> list[Any]:
+    """Column `column` of the row of each label in turn; None where a label has no row."""
+    return [rows[label][column] if label in rows else None for label in labels]
+
+
+def _estimate_series(name: str, rows: dict[str, Row], labels: list[str], color: str) -> Series:
+    """An estimate line with its range band, over `labels`."""
+    return Series(
+        name,
+        _values(rows, labels, "estimate_eur"),
+        color=color,
+        low=_values(rows, labels, "estimate_low_eur"),
+        high=_values(rows, labels, "estimate_high_eur"),
+    )
+
+
 def _national_section(data: ReportData) -> str:
     national = data.national
     if national.is_empty():
         return "<p>No national estimate in this snapshot.</p>"
     quarters = national["quarter"].unique(maintain_order=True).to_list()
-    present = national["cost_category"].unique().to_list()
-    categories = [c for c in CATEGORY_NAMES if c in present] + sorted(set(present) - set(CATEGORY_NAMES))
+    categories = _in_order(national["cost_category"], CATEGORY_NAMES)
     panels = []
     for k, category in enumerate(categories):
-        rows = {
-            r["quarter"]: r
-            for r in national.filter(pl.col("cost_category") == category).iter_rows(named=True)
-        }
-        series = Series(
+        series = _estimate_series(
             CATEGORY_NAMES.get(category, category),
-            [rows[q]["estimate_eur"] if q in rows else None for q in quarters],
-            color=PALETTE[k % len(PALETTE)],
-            low=[rows[q]["estimate_low_eur"] if q in rows else None for q in quarters],
-            high=[rows[q]["estimate_high_eur"] if q in rows else None for q in quarters],
+            _by_label(national.filter(pl.col("cost_category") == category), "quarter"),
+            quarters,
+            PALETTE[k % len(PALETTE)],
         )
         panels.append(
             '<div class="panel">'
@@ -149,29 +181,20 @@ def _national_section(data: ReportData) -> str:
         .agg(
             pl.col("respondents").max(),
             pl.col("population_coverage_pct").max(),
-            pl.col("estimate_eur").filter(pl.col("is_digital")).sum().alias("digital"),
-            pl.col("estimate_eur").filter(~pl.col("is_digital")).sum().alias("savings"),
+            pl.col("estimate_eur").filter(pl.col("is_digital")).sum().alias("digital_eur"),
+            pl.col("estimate_eur").filter(~pl.col("is_digital")).sum().alias("savings_eur"),
         )
         .iter_rows(named=True)
     )
-    table = _table(
-        [
-            "quarter",
-            "respondents (most of any category)",
-            "population coverage",
-            "digital extra, estimate",
-            "office savings, estimate",
-        ],
-        [
-            [
-                escape(r["quarter"]),
-                _cell(r["respondents"], count),
-                _pct(r["population_coverage_pct"]),
-                _cell(r["digital"], money),
-                _cell(r["savings"], money),
-            ]
-            for r in per_quarter
-        ],
+    table = _rows_table(
+        per_quarter,
+        {
+            "quarter": "quarter",
+            "respondents (most of any category)": "respondents",
+            "population coverage": "population_coverage_pct",
+            "digital extra, estimate": "digital_eur",
+            "office savings, estimate": "savings_eur",
+        },
     )
     return (
         '<p class="lede">Estimated national total per quarter and cost category. The line is the estimate, '
@@ -188,21 +211,15 @@ def _digital_total(data: ReportData, quarters: list[str]) -> str:
     """All digital categories together, with their own range (when the snapshot has it)."""
     if data.periods.is_empty():
         return ""
-    rows = {
-        r["period"]: r
-        for r in data.periods.filter(
+    rows = _by_label(
+        data.periods.filter(
             (pl.col("period_type") == "quarter") & (pl.col("cost_category") == "digital_total")
-        ).iter_rows(named=True)
-    }
+        ),
+        "period",
+    )
     if not rows:
         return ""
-    series = Series(
-        "All digital categories",
-        [rows[q]["estimate_eur"] if q in rows else None for q in quarters],
-        color=PALETTE[6],
-        low=[rows[q]["estimate_low_eur"] if q in rows else None for q in quarters],
-        high=[rows[q]["estimate_high_eur"] if q in rows else None for q in quarters],
-    )
+    series = _estimate_series("All digital categories", rows, quarters, PALETTE[6])
     return line_chart(
         quarters,
         [series],
@@ -234,7 +251,7 @@ def _period_table(data: ReportData) -> str:
                 (str(period), 0) if period_type == "half_year" else (f"{period}H9", 1),
                 [
                     escape(str(label)),
-                    _cell(digital["estimate_eur"], money) if digital else "–",
+                    _field(digital["estimate_eur"], "estimate_eur") if digital else "–",
                     (
                         f"{money(digital['estimate_low_eur'])} – {money(digital['estimate_high_eur'])}"
                         if digital
@@ -242,7 +259,7 @@ def _period_table(data: ReportData) -> str:
                         and digital["estimate_high_eur"] is not None
                         else "–"
                     ),
-                    _cell(savings["estimate_eur"], money) if savings else "–",
+                    _field(savings["estimate_eur"], "estimate_eur") if savings else "–",
                 ],
             )
         )
@@ -272,28 +289,17 @@ def _net_cost_section(data: ReportData) -> str:
         line=Series("Net cost", net["net_cost_eur"].to_list(), color=PALETTE[5]),
         title="Reported by responding municipalities, summed",
     )
-    table = _table(
-        [
-            "quarter",
-            "municipalities",
-            "without savings figure",
-            "extra digital cost",
-            "office savings",
-            "net cost",
-            "median net cost",
-        ],
-        [
-            [
-                escape(r["quarter"]),
-                _cell(r["municipalities"], count),
-                _cell(r["without_savings"], count),
-                _cell(r["digital_extra_eur"], money),
-                _cell(r["office_savings_eur"], money),
-                _cell(r["net_cost_eur"], money),
-                _cell(r["median_net_cost_eur"], money),
-            ]
-            for r in net.iter_rows(named=True)
-        ],
+    table = _rows_table(
+        net.iter_rows(named=True),
+        {
+            "quarter": "quarter",
+            "municipalities": "municipalities",
+            "without savings figure": "without_savings",
+            "extra digital cost": "digital_extra_eur",
+            "office savings": "office_savings_eur",
+            "net cost": "net_cost_eur",
+            "median net cost": "median_net_cost_eur",
+        },
     )
     return (
         '<p class="lede">Extra digital cost minus savings on office space, as reported: sums over the '
@@ -309,31 +315,17 @@ def _size_class_section(data: ReportData) -> str:
     if sizes.is_empty():
         return "<p>No per-inhabitant figures in this snapshot.</p>"
     quarters = sizes["quarter"].unique(maintain_order=True).to_list()
-    present = sizes["size_class"].unique().to_list()
-    classes = [c for c in SIZE_CLASSES if c in present] + sorted(set(present) - set(SIZE_CLASSES))
-    series, rows = [], []
-    for k, size_class in enumerate(classes):
-        by_quarter = {
-            r["quarter"]: r for r in sizes.filter(pl.col("size_class") == size_class).iter_rows(named=True)
-        }
-        series.append(
-            Series(
-                f"{size_class} inhabitants",
-                [by_quarter[q]["median_eur_per_inhabitant"] if q in by_quarter else None for q in quarters],
-                color=PALETTE[k % len(PALETTE)],
-            )
+    classes = _in_order(sizes["size_class"], SIZE_CLASSES)
+    per_class = {c: _by_label(sizes.filter(pl.col("size_class") == c), "quarter") for c in classes}
+    series = [
+        Series(
+            f"{c} inhabitants",
+            _values(per_class[c], quarters, "median_eur_per_inhabitant"),
+            color=PALETTE[k % len(PALETTE)],
         )
-    for q in quarters:
-        cells = [escape(q)]
-        for size_class in classes:
-            match = sizes.filter((pl.col("quarter") == q) & (pl.col("size_class") == size_class))
-            cells.append(
-                "–"
-                if match.is_empty()
-                else f"{_per_inhabitant(match['median_eur_per_inhabitant'][0])} "
-                f'<span class="muted">({match["municipalities"][0]})</span>'
-            )
-        rows.append(cells)
+        for k, c in enumerate(classes)
+    ]
+    rows = [[escape(q), *(_median_cell(per_class[c].get(q)) for c in classes)] for q in quarters]
     chart = line_chart(
         quarters,
         series,
@@ -351,6 +343,16 @@ def _size_class_section(data: ReportData) -> str:
     )
 
 
+def _median_cell(row: Row | None) -> str:
+    """A size class's median per inhabitant in a quarter, and in brackets how many reported."""
+    if row is None:
+        return "–"
+    return (
+        f"{_per_inhabitant(row['median_eur_per_inhabitant'])} "
+        f'<span class="muted">({row["municipalities"]})</span>'
+    )
+
+
 def _top_section(data: ReportData) -> tuple[str, str]:
     top = data.top
     if top.is_empty():
@@ -361,18 +363,15 @@ def _top_section(data: ReportData) -> tuple[str, str]:
         for r in top.iter_rows(named=True)
     ]
     chart = hbar_chart(labels, top["eur_per_inhabitant"].to_list(), fmt=_per_inhabitant, color=PALETTE[0])
-    table = _table(
-        ["municipality", "code", "size class", "extra digital cost", "per inhabitant"],
-        [
-            [
-                escape(r["municipality_name"] or ""),
-                escape(r["municipality_code"]),
-                escape(r["size_class"] or "–"),
-                _cell(r["digital_extra_eur"], money),
-                _cell(r["eur_per_inhabitant"], _per_inhabitant),
-            ]
-            for r in top.iter_rows(named=True)
-        ],
+    table = _rows_table(
+        top.iter_rows(named=True),
+        {
+            "municipality": lambda r: escape(r["municipality_name"] or ""),
+            "code": "municipality_code",
+            "size class": "size_class",
+            "extra digital cost": "digital_extra_eur",
+            "per inhabitant": "eur_per_inhabitant",
+        },
         numeric_from=3,
     )
     return (
@@ -413,38 +412,33 @@ def _quality_section(data: ReportData) -> str:
         if rejected
         else '<p class="lede">No file was rejected whole.</p>'
     )
-    table = _table(
-        [
-            "quarter",
-            "survey respondents",
-            "municipalities with budget lines",
-            "files",
-            "rejected files",
-            "rows read",
-            "rows loaded",
-            "quarantined (survey / budget)",
-        ],
-        [
-            [
-                escape(r["quarter"]),
-                _cell(r["respondents"], count),
-                _cell(r["budget_municipalities"], count),
-                _cell(r["files"], count),
-                _cell(r["rejected_files"], count),
-                _cell(r["rows_read"], count),
-                _cell(r["rows_loaded"], count),
-                f"{_cell(r['rows_quarantined'], count)} "
-                f'<span class="muted">({_cell(r["survey_rows_quarantined"] or 0, count)} / '
-                f"{_cell(r['budget_rows_quarantined'] or 0, count)})</span>",
-            ]
-            for r in quality.iter_rows(named=True)
-        ],
+    table = _rows_table(
+        quality.iter_rows(named=True),
+        {
+            "quarter": "quarter",
+            "survey respondents": "respondents",
+            "municipalities with budget lines": "budget_municipalities",
+            "files": "files",
+            "rejected files": "rejected_files",
+            "rows read": "rows_read",
+            "rows loaded": "rows_loaded",
+            "quarantined (survey / budget)": _quarantined,
+        },
     )
     return (
         '<p class="lede">Per quarter, the run that loaded it: municipalities that answered the survey '
         "(their latest complete response), rows set aside with their reasons (costtrends quarantine lists "
         "them) and files rejected whole. Rows read = rows loaded + rows quarantined.</p>"
         f"{chart}{table}"
+    )
+
+
+def _quarantined(row: Row) -> str:
+    """Rows quarantined, and in brackets how many of each source."""
+    survey, budget = row["survey_rows_quarantined"] or 0, row["budget_rows_quarantined"] or 0
+    return (
+        f"{_field(row['rows_quarantined'], 'rows_quarantined')} "
+        f'<span class="muted">({_field(survey, "rows")} / {_field(budget, "rows")})</span>'
     )
 
 

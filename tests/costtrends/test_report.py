@@ -107,6 +107,27 @@ def test_report_is_one_html_file_that_references_nothing_outside_itself(
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]
 
 
+def test_report_tables_write_euros_short_and_counts_as_numbers(snapshot: Path, tmp_path: Path) -> None:
+    page = write_report(snapshot, tmp_path / "report.html").read_text(encoding="utf-8")
+    num = '<td class="num">'
+    # Net cost, 2020Q4: 3 municipalities, none without savings, 108,000 − 3,600 = 104,400; median 14.5 × 2,400.
+    assert (
+        f'<tr><td class="">2020Q4</td>{num}3</td>{num}0</td>{num}€108k</td>{num}€3.6k</td>'
+        f"{num}€104.4k</td>{num}€34.8k</td></tr>"
+    ) in page
+    # Top municipality: Utrecht, 2021Q1, 15 × 2,100 = 31,500, per inhabitant 31,500 / 359,370 ≈ €0.088.
+    assert (
+        f'<tr><td class="">Utrecht</td><td class="">GM0344</td><td class="">&gt;=100k</td>'
+        f"{num}€31.5k</td>{num}€0.088</td></tr>"
+    ) in page
+    # Data quality, 2020Q4: 3 respondents, 3 municipalities with a budget line, 2 files, none rejected,
+    # 4 + 3 rows read, 3 + 3 loaded, 1 quarantined (the survey file's; none of the budget file).
+    assert (
+        f'<tr><td class="">2020Q4</td>{num}3</td>{num}3</td>{num}2</td>{num}0</td>{num}7</td>'
+        f'{num}6</td>{num}1 <span class="muted">(1 / 0)</span></td></tr>'
+    ) in page
+
+
 def test_report_command_writes_beside_the_snapshot_or_where_asked(home: Path) -> None:
     from costtrends.cli import app
 
