@@ -290,11 +290,13 @@ def step_lines(step: Measured, bare: Measured) -> list[str]:
     rows, seconds, cpu = int(got["rows"]), float(got["seconds"]), float(got["cpu_seconds"])
     bare_seconds, bare_cpu = float(floor["seconds"]), float(floor["cpu_seconds"])
     parts = ", ".join(f"{k} {v:.2f}" for k, v in got["steps"].items())
+    parts_cpu = ", ".join(f"{k} {v:.2f}" for k, v in got.get("steps_cpu", {}).items())
     bare_rows = int(floor["rows"])
     return [
         f"  {'budget step (read+validate+transform+load)':<44}{seconds:>9.1f}{cpu:>9.1f}"
         f"{step.peak_mb:>9.0f}{'':>9}{rows / seconds:>11,.0f}",
         f"    steps, wall s: {parts}",
+        f"    steps, cpu s: {parts_cpu}",
         f"  {'bare DuckDB read_csv into a table':<44}{bare_seconds:>9.1f}{bare_cpu:>9.1f}"
         f"{bare.peak_mb:>9.0f}{'':>9}{bare_rows / bare_seconds:>11,.0f}",
         ratio("ratio budget step / read_csv", seconds, bare_seconds),
@@ -592,14 +594,15 @@ def budget_step(landing: Path, quarter: Quarter) -> None:
     load_reference(con, ref)
     work = settings.home / "work"
     steps: dict[str, float] = {}
+    steps_cpu: dict[str, float] = {}
     started = last = time.perf_counter()
-    cpu_started = time.process_time()
+    cpu_started = last_cpu = time.process_time()
 
     def lap(name: str) -> None:
-        nonlocal last
-        now = time.perf_counter()
-        steps[name] = now - last
-        last = now
+        nonlocal last, last_cpu
+        now, now_cpu = time.perf_counter(), time.process_time()
+        steps[name], steps_cpu[name] = now - last, now_cpu - last_cpu
+        last, last_cpu = now, now_cpu
 
     batch = pipeline.ingest_batch(landing, "budget", quarter, f"bench-{quarter}", ref, workdir=work)
     lap("ingest")
@@ -614,7 +617,15 @@ def budget_step(landing: Path, quarter: Quarter) -> None:
     rows = sum(f.rows_read for f in batch.files)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     print(
-        json.dumps({"rows": rows, "seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3), "steps": steps})
+        json.dumps(
+            {
+                "rows": rows,
+                "seconds": round(seconds, 3),
+                "cpu_seconds": round(cpu, 3),
+                "steps": steps,
+                "steps_cpu": steps_cpu,
+            }
+        )
     )
 
 
