@@ -10,6 +10,8 @@ Scenarios (see bench/README.md):
   3  a backfill of --quarters quarters at --scale, concurrency 1 and 2
   4  one new quarter refreshed on top of 4 and of --quarters quarters of history
   5  one budget file of --rows rows (`costtrends run`), and the budget step alone
+  6  the per-quarter cost: backfills of --base-quarters and --base-quarters + 8 quarters,
+     and of 8 (and with --long 40) quarters, against the baseline on the same files
 
 Every measured command runs as its own process: wall time, CPU time (user + system) and
 peak resident memory come from the kernel's accounting of that process (`os.wait4`);
@@ -288,11 +290,13 @@ def step_lines(step: Measured, bare: Measured) -> list[str]:
     rows, seconds, cpu = int(got["rows"]), float(got["seconds"]), float(got["cpu_seconds"])
     bare_seconds, bare_cpu = float(floor["seconds"]), float(floor["cpu_seconds"])
     parts = ", ".join(f"{k} {v:.2f}" for k, v in got["steps"].items())
+    parts_cpu = ", ".join(f"{k} {v:.2f}" for k, v in got.get("steps_cpu", {}).items())
     bare_rows = int(floor["rows"])
     return [
         f"  {'budget step (read+validate+transform+load)':<44}{seconds:>9.1f}{cpu:>9.1f}"
         f"{step.peak_mb:>9.0f}{'':>9}{rows / seconds:>11,.0f}",
         f"    steps, wall s: {parts}",
+        f"    steps, cpu s: {parts_cpu}",
         f"  {'bare DuckDB read_csv into a table':<44}{bare_seconds:>9.1f}{bare_cpu:>9.1f}"
         f"{bare.peak_mb:>9.0f}{'':>9}{bare_rows / bare_seconds:>11,.0f}",
         ratio("ratio budget step / read_csv", seconds, bare_seconds),
@@ -471,7 +475,111 @@ def scenario_5(bench: Bench, args: argparse.Namespace) -> None:
     )
 
 
-SCENARIOS = {"1": scenario_1, "2": scenario_2, "3": scenario_3, "4": scenario_4, "5": scenario_5}
+# Scenario 6 measures the cost of one more quarter as the difference of two backfills
+# (pipeline and baseline alike), (backfill of N + 8 quarters - backfill of N) / 8, so that
+# what a process pays once (imports, Prefect's server, the marts' and snapshot's fixed
+# work) cancels out. The whole backfill of 8 (and 40) quarters is compared too.
+PER_QUARTER_STEP = 8
+WHOLE_BACKFILL = 8
+LONG_BACKFILL = 40
+AIMS = {"per quarter": 2.0, WHOLE_BACKFILL: 2.5, LONG_BACKFILL: 1.5}
+
+
+def scenario_6(bench: Bench, args: argparse.Namespace) -> None:
+    base, step = args.base_quarters, args.step
+    whole = [args.whole, *([LONG_BACKFILL] if args.long else [])]
+    sizes = sorted({base, base + step, *whole})
+    first = Quarter.from_index(LAST.index - sizes[-1] + 1)
+    landing = _generated(bench.work, args.scale, first, LAST, bench.seed)
+    pipeline: dict[int, Measured] = {}
+    baseline: dict[int, Measured] = {}
+    rows: dict[int, int] = {}
+    for size in sizes:
+        quarters = list(quarter_range(Quarter.from_index(LAST.index - size + 1), LAST))
+        view = _view(bench.work, f"per-quarter-{size}", landing, quarters)
+        budget, survey = _rows(view, quarters)
+        rows[size] = budget + survey
+        pipeline[size] = bench.pipeline(
+            f"pipeline: backfill of {_quarters(size)}",
+            f"per-quarter-{size}",
+            view,
+            [
+                "backfill",
+                "--from",
+                str(quarters[0]),
+                "--to",
+                str(quarters[-1]),
+                "--concurrency",
+                str(args.concurrency),
+            ],
+        )
+        baseline[size] = bench.baseline(
+            f"baseline: {_quarters(size)}", f"per-quarter-{size}-baseline", view, quarters
+        )
+    more = base + step
+    added = rows[more] - rows[base]
+    lines = [HEADER]
+    for size in sizes:
+        lines += [row(pipeline[size], rows[size]), row(baseline[size], rows[size])]
+    lines += per_quarter_lines(pipeline[base], pipeline[more], baseline[base], baseline[more], added, step)
+    for size in whole:
+        aim = f" (aim {AIMS[size]}x)" if size in AIMS else ""
+        lines += [
+            ratio(f"ratio whole backfill of {size}{aim}", pipeline[size].wall, baseline[size].wall),
+            ratio(f"ratio whole backfill of {size}, cpu", pipeline[size].cpu, baseline[size].cpu),
+        ]
+    one = pipeline[min(sizes)]
+    lines.append(
+        f"  {'peak RSS, largest process, any pipeline run':<44}"
+        f"{max(m.peak_mb for m in pipeline.values()):>9.0f} MB"
+        f"  (backfill of {min(sizes)}: {one.peak_mb:.0f} MB)"
+    )
+    bench.report(
+        f"scenario 6: the cost of one more quarter at {args.scale} scale (backfills of "
+        f"{', '.join(map(str, sizes))} quarters ending {LAST}, concurrency {args.concurrency}; "
+        f"the {step} added quarters hold {added:,} rows)",
+        lines,
+    )
+
+
+def _quarters(n: int) -> str:
+    return f"{n} quarter{'' if n == 1 else 's'}"
+
+
+def per_quarter_lines(
+    pipe_base: Measured,
+    pipe_more: Measured,
+    base_base: Measured,
+    base_more: Measured,
+    added_rows: int,
+    step: int,
+) -> list[str]:
+    """(backfill of N + step quarters - backfill of N) / step, for the pipeline and the baseline."""
+
+    def per(more: Measured, less: Measured) -> tuple[float, float]:
+        return (more.wall - less.wall) / step, (more.cpu - less.cpu) / step
+
+    pipe_wall, pipe_cpu = per(pipe_more, pipe_base)
+    base_wall, base_cpu = per(base_more, base_base)
+    rate = f"{added_rows / step / pipe_wall:,.0f}" if pipe_wall > 0 else "-"
+    base_rate = f"{added_rows / step / base_wall:,.0f}" if base_wall > 0 else "-"
+    return [
+        f"  {'pipeline: per quarter':<44}{pipe_wall:>9.2f}{pipe_cpu:>9.2f}{'':>18}{rate:>11}",
+        f"  {'baseline: per quarter':<44}{base_wall:>9.2f}{base_cpu:>9.2f}{'':>18}{base_rate:>11}",
+        # A difference of two runs can come out at or below zero on a busy machine: no ratio then.
+        ratio(f"ratio per quarter (aim {AIMS['per quarter']}x)", pipe_wall, max(base_wall, 0.0)),
+        ratio("ratio per quarter, cpu", pipe_cpu, max(base_cpu, 0.0)),
+    ]
+
+
+SCENARIOS = {
+    "1": scenario_1,
+    "2": scenario_2,
+    "3": scenario_3,
+    "4": scenario_4,
+    "5": scenario_5,
+    "6": scenario_6,
+}
 
 
 def budget_step(landing: Path, quarter: Quarter) -> None:
@@ -487,14 +595,15 @@ def budget_step(landing: Path, quarter: Quarter) -> None:
     load_reference(con, ref)
     work = settings.home / "work"
     steps: dict[str, float] = {}
+    steps_cpu: dict[str, float] = {}
     started = last = time.perf_counter()
-    cpu_started = time.process_time()
+    cpu_started = last_cpu = time.process_time()
 
     def lap(name: str) -> None:
-        nonlocal last
-        now = time.perf_counter()
-        steps[name] = now - last
-        last = now
+        nonlocal last, last_cpu
+        now, now_cpu = time.perf_counter(), time.process_time()
+        steps[name], steps_cpu[name] = now - last, now_cpu - last_cpu
+        last, last_cpu = now, now_cpu
 
     batch = pipeline.ingest_batch(landing, "budget", quarter, f"bench-{quarter}", ref, workdir=work)
     lap("ingest")
@@ -509,7 +618,15 @@ def budget_step(landing: Path, quarter: Quarter) -> None:
     rows = sum(f.rows_read for f in batch.files)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     print(
-        json.dumps({"rows": rows, "seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3), "steps": steps})
+        json.dumps(
+            {
+                "rows": rows,
+                "seconds": round(seconds, 3),
+                "cpu_seconds": round(cpu, 3),
+                "steps": steps,
+                "steps_cpu": steps_cpu,
+            }
+        )
     )
 
 
@@ -560,6 +677,32 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--rows", type=int, default=20_000_000, help="rows of scenario 5's file (default 20M)"
     )
+    parser.add_argument(
+        "--base-quarters",
+        type=int,
+        default=WHOLE_BACKFILL,
+        help=f"scenario 6: N of the backfills of N and N + --step quarters (default {WHOLE_BACKFILL})",
+    )
+    parser.add_argument(
+        "--step",
+        type=int,
+        default=PER_QUARTER_STEP,
+        help=f"scenario 6: quarters added to the first backfill (default {PER_QUARTER_STEP})",
+    )
+    parser.add_argument(
+        "--whole",
+        type=int,
+        default=WHOLE_BACKFILL,
+        help=f"scenario 6: the whole backfill compared with the baseline (default {WHOLE_BACKFILL} quarters)",
+    )
+    parser.add_argument(
+        "--long",
+        action="store_true",
+        help=f"scenario 6: also a backfill of {LONG_BACKFILL} quarters (about an hour at national scale)",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=2, help="scenario 6: the backfills' --concurrency (default 2)"
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "costtrends-bench"
@@ -568,6 +711,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.quarters < 4:
         parser.error("--quarters must be at least 4 (scenario 4 compares with 4 quarters of history)")
+    if min(args.base_quarters, args.step, args.whole, args.concurrency) < 1:
+        parser.error("--base-quarters, --step, --whole and --concurrency must be at least 1")
     bench = Bench(args.workdir.resolve(), args.seed)
     print("costtrends benchmark", flush=True)
     for line in machine():

@@ -1,11 +1,24 @@
 """Run a suite on a DuckDB table and split the outcome into failing rows, warnings and batch errors.
 
 GX decides what passes: it validates the whole table with its SQL engine and reports, per
-check, success, element and unexpected counts, and the SQL that selects the unexpected
-rows. GX's SQL engine returns at most ``partial_unexpected_count`` row ids itself (even
-with result format COMPLETE), so the gate runs that SQL in DuckDB to read the ids of every
-unexpected row, as Arrow, and checks their number against GX's unexpected count. Memory
+check, success and the SQL that selects the unexpected rows. GX's SQL engine returns at
+most ``partial_unexpected_count`` row ids itself (even with result format COMPLETE), so
+the gate runs that SQL in DuckDB to read the ids of every unexpected row, as Arrow. Memory
 is bounded by the number of failing rows, never by the size of the table.
+
+Two GX runs per suite, in one context on one batch, so that GX computes no more than the
+gate reads. The column checks (GX's map expectations) run with result format
+BOOLEAN_ONLY: GX bundles all their counts into one aggregate query and reports success
+and the unexpected-rows SQL, and skips the per-check sample of unexpected values
+(``… LIMIT 20``, one query and one SQL compilation per check) that any richer format
+adds. Their unexpected count is the number of rows that SQL selects, and a failed check
+whose SQL selects no row is an error (GX and the gate disagree). The other checks
+(batch-level, SQL checks, and column checks that allow some failures with ``mostly``)
+run with result format BASIC, whose counts and observed values the gate reports; for
+them the rows the SQL selects must number exactly GX's unexpected count.
+
+Great Expectations is imported when a validation runs, not when this module is imported:
+`Outcome` and the gate's types are used by code that never validates.
 
 Safe to call repeatedly and from several threads at once: each call builds its own
 ephemeral GX context, datasource and engine, and closes the engine before returning.
@@ -16,21 +29,15 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import great_expectations as gx
 import polars as pl
 import sqlalchemy as sa
 
-from expectations.gx_duckdb import (
-    DuckDBExecutionEngine,
-    add_duckdb_datasource,
-    close_duckdb_datasource,
-    duckdb_engine_of,
-    ephemeral_context,
-)
-from expectations.suites import Check, Suite
+if TYPE_CHECKING:
+    from expectations.gx_duckdb import DuckDBExecutionEngine
+    from expectations.suites import Check, Suite
 
 ROW_SCHEMA: dict[str, pl.DataType] = {"row_id": pl.Int64(), "reasons": pl.List(pl.Utf8())}
 
@@ -89,6 +96,13 @@ def validate_table(
     The file is opened read-only unless `read_only` is False (see `add_duckdb_datasource`)
     and closed again before this returns, so the caller can open it for writing right after.
     """
+    from expectations.gx_duckdb import (
+        add_duckdb_datasource,
+        close_duckdb_datasource,
+        duckdb_engine_of,
+        ephemeral_context,
+    )
+
     context = ephemeral_context()
     datasource = add_duckdb_datasource(context, name="staging", database=database, read_only=read_only)
     try:
@@ -130,27 +144,57 @@ def validate_frame(
 
 
 def _run_suite(batch: Any, suite: Suite, *, id_column: str) -> dict[str, Any]:
-    """Validate every check on the batch in one GX run; results keyed by check name."""
-    expectations = []
-    for check in suite.checks:
-        # A copy: GX attaches ids and suite state to the expectations it validates, and the
-        # same Suite may be validated by several threads at once.
-        expectation = check.expectation.copy(deep=True)
-        expectation.meta = {**(expectation.meta or {}), "check": check.name}
-        expectations.append(expectation)
-    gx_suite = gx.ExpectationSuite(name=suite.name, expectations=expectations)
-    result = batch.validate(
-        gx_suite,
-        result_format={
-            # BASIC plus the unexpected-rows query is all the gate reads: COMPLETE adds
-            # lists GX's SQL engine caps anyway, one of them read without a LIMIT.
-            "result_format": "BASIC",
-            "unexpected_index_column_names": [id_column],
-            "return_unexpected_index_query": True,
-            "partial_unexpected_count": _SAMPLE_SIZE,
-        },
+    """Validate every check on the batch, in at most two GX runs; results keyed by check name.
+
+    The checks `_counted_by_gate` accepts run with result format BOOLEAN_ONLY, the others
+    with BASIC (see the module's docstring).
+    """
+    import great_expectations as gx
+
+    results: dict[str, Any] = {}
+    for boolean_only in (True, False):
+        expectations = []
+        for check in suite.checks:
+            if _counted_by_gate(check) != boolean_only:
+                continue
+            # A copy: GX attaches ids and suite state to the expectations it validates, and
+            # the same Suite may be validated by several threads at once.
+            expectation = check.expectation.copy(deep=True)
+            expectation.meta = {**(expectation.meta or {}), "check": check.name}
+            expectations.append(expectation)
+        if not expectations:
+            continue
+        gx_suite = gx.ExpectationSuite(name=suite.name, expectations=expectations)
+        result = batch.validate(
+            gx_suite,
+            result_format={
+                # The unexpected-rows query is all the gate reads of a column check;
+                # COMPLETE adds lists GX's SQL engine caps anyway, one read without a LIMIT.
+                "result_format": "BOOLEAN_ONLY" if boolean_only else "BASIC",
+                "unexpected_index_column_names": [id_column],
+                "return_unexpected_index_query": True,
+                "partial_unexpected_count": _SAMPLE_SIZE,
+            },
+        )
+        results.update({r.expectation_config.meta["check"]: r for r in result.results})
+    return results
+
+
+def _counted_by_gate(check: Check) -> bool:
+    """True for a column check the gate counts itself: a map expectation without `mostly`.
+
+    Such a check fails exactly when it has an unexpected row, so its success and the rows
+    its unexpected-rows SQL selects are all there is to know. SQL checks
+    (UnexpectedRowsExpectation) report their count as an observed value, and a check with
+    ``mostly`` below 1 may pass with unexpected rows: both keep GX's counts.
+    """
+    import great_expectations as gx
+
+    return (
+        check.is_row_level
+        and not isinstance(check.expectation, gx.expectations.UnexpectedRowsExpectation)
+        and getattr(check.expectation, "mostly", 1) == 1
     )
-    return {r.expectation_config.meta["check"]: r for r in result.results}
 
 
 def _gate_result(
@@ -161,9 +205,14 @@ def _gate_result(
     id_column: str,
     row_count: int,
 ) -> GateResult:
+    import great_expectations as gx
+
     outcomes: list[Outcome] = []
     batch_errors: list[str] = []
-    flagged: dict[str, list[tuple[Check, str, int]]] = {"error": [], "warning": []}
+    flagged: dict[str, list[tuple[Check, str, int | None]]] = {"error": [], "warning": []}
+    counted: list[tuple[Check, bool]] = []
+    query: str | None
+    message: str | None
     for check in suite.checks:
         result = results[check.name]
         error = _exception_message(result.exception_info)
@@ -178,10 +227,22 @@ def _gate_result(
                 batch_errors.append(message)
             outcomes.append(_outcome(suite, check, result.success, row_count, 0, message))
             continue
+        if _counted_by_gate(check):
+            # BOOLEAN_ONLY: success and the query; the count comes from the query below.
+            if not result.success:
+                query = (result.result or {}).get("unexpected_index_query")
+                if not query:
+                    raise RuntimeError(f"{check.name}: GX reported no query for its unexpected rows")
+                flagged[check.severity].append((check, query, None))
+            counted.append((check, bool(result.success)))
+            continue
         if isinstance(check.expectation, gx.expectations.UnexpectedRowsExpectation):
             element_count = row_count
             unexpected_count = int(result.result.get("observed_value") or 0)
-            query = check.expectation.unexpected_rows_query.format(batch=_quoted_table(engine, table))
+            rows_query = check.expectation.unexpected_rows_query
+            if not isinstance(rows_query, str):
+                raise TypeError(f"{check.name}: its unexpected_rows_query must be SQL text")
+            query = rows_query.format(batch=_quoted_table(engine, table))
         else:
             # Both are None on an empty table.
             element_count = int(result.result.get("element_count") or 0)
@@ -192,9 +253,17 @@ def _gate_result(
         outcomes.append(_outcome(suite, check, result.success, element_count, unexpected_count))
         if unexpected_count:
             flagged[check.severity].append((check, query, unexpected_count))
+    found: dict[str, int] = {}
+    row_failures = _flagged_rows(engine, flagged["error"], id_column, found)
+    row_warnings = _flagged_rows(engine, flagged["warning"], id_column, found)
+    for check, success in counted:
+        outcomes.append(_outcome(suite, check, success, row_count, found.get(check.name, 0)))
+    # In the suite's order, as GX reports them.
+    order = {check.name: i for i, check in enumerate(suite.checks)}
+    outcomes.sort(key=lambda outcome: order[outcome.expectation])
     return GateResult(
-        row_failures=_flagged_rows(engine, flagged["error"], id_column),
-        row_warnings=_flagged_rows(engine, flagged["warning"], id_column),
+        row_failures=row_failures,
+        row_warnings=row_warnings,
         outcomes=outcomes,
         batch_errors=batch_errors,
     )
@@ -202,13 +271,16 @@ def _gate_result(
 
 def _flagged_rows(
     engine: DuckDBExecutionEngine,
-    flagged: list[tuple[Check, str, int]],
+    flagged: list[tuple[Check, str, int | None]],
     id_column: str,
+    found_counts: dict[str, int],
 ) -> pl.DataFrame:
     """One row per row id with the sorted names of the checks that flagged it.
 
     Each check's unexpected rows come from the SQL GX reported for it; their count must
-    equal GX's unexpected count, or the gate and GX disagree about the data. DuckDB
+    equal GX's unexpected count where GX reported one (None: a check GX only said failed,
+    whose SQL must then select at least one row), or the gate and GX disagree about the
+    data. The number of rows each check's SQL selects is added to `found_counts`. DuckDB
     aggregates one bit per check into a mask per row id, which costs a fraction of the
     memory of aggregating lists of names when most rows of a large table fail; the masks
     are then turned into names through the few distinct masks that occur.
@@ -230,10 +302,14 @@ def _flagged_rows(
     counts = engine.fetch_frame(f"select bit, count(*) as n from ({union}) as flagged group by bit", bits)
     found = dict(zip(counts["bit"].to_list(), counts["n"].to_list(), strict=True))
     for bit, (check, _, expected) in zip(bits, flagged, strict=True):
-        if found.get(bit, 0) != expected:
+        selected = found.get(bit, 0)
+        if expected is None and selected == 0:
+            raise RuntimeError(f"{check.name}: GX reported it failed, its query selects no row")
+        if expected is not None and selected != expected:
             raise RuntimeError(
-                f"{check.name}: GX counted {expected} unexpected rows, its query selects {found.get(bit, 0)}"
+                f"{check.name}: GX counted {expected} unexpected rows, its query selects {selected}"
             )
+        found_counts[check.name] = selected
 
     masks = engine.fetch_frame(
         "select cast(row_id as bigint) as row_id, bit_or(bit) as mask"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +15,8 @@ from great_expectations import expectations as gxe
 
 from expectations.gate import validate_frame, validate_table
 from expectations.suites import Check, Suite
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _write(database: Path, table: str, frame: pl.DataFrame) -> None:
@@ -180,3 +184,79 @@ def test_parameters_of_gx_queries_are_inlined_even_when_their_value_is_in_a_colu
     result = validate_frame(frame, suite, workdir=tmp_path)
 
     assert result.row_failures.equals(flagged((2, ["code_unique"]), (4, ["code_unique"])))
+
+
+def test_column_checks_are_counted_from_their_rows_without_gx_sampling_values(
+    tmp_path, monkeypatch, flagged
+) -> None:
+    # Column checks run as BOOLEAN_ONLY: their counts are the rows their SQL selects, and
+    # GX runs no `… AS unexpected_values … LIMIT 20` sample query per check.
+    from expectations.gx_duckdb import DuckDBExecutionEngine
+
+    statements: list[str] = []
+    execute = DuckDBExecutionEngine.execute_query
+
+    def recording(self: DuckDBExecutionEngine, query: object) -> object:
+        statements.append(str(query))
+        return execute(self, query)
+
+    monkeypatch.setattr(DuckDBExecutionEngine, "execute_query", recording)
+    suite = Suite(
+        "tiny",
+        (
+            Check("code_filled", "error", gxe.ExpectColumnValuesToNotBeNull(column="code"), "filled"),
+            Check(
+                "code_known", "error", gxe.ExpectColumnValuesToBeInSet(column="code", value_set=["a"]), "a"
+            ),
+            Check(
+                "amount_small", "warning", gxe.ExpectColumnValuesToBeBetween(column="n", max_value=9), "<10"
+            ),
+            Check("has_rows", "error", gxe.ExpectTableRowCountToBeBetween(min_value=1), "rows"),
+        ),
+    )
+    frame = pl.DataFrame(
+        {"row_id": [1, 2, 3, 4, 5], "code": ["a", None, "b", "b", "a"], "n": [1, 2, 3, 4, 5]}
+    )
+
+    result = validate_frame(frame, suite, workdir=tmp_path)
+
+    assert [(o.expectation, o.success, o.element_count, o.unexpected_count) for o in result.outcomes] == [
+        ("code_filled", False, 5, 1),
+        ("code_known", False, 5, 2),
+        ("amount_small", True, 5, 0),
+        ("has_rows", True, 5, 0),
+    ]
+    assert result.row_failures.equals(flagged((2, ["code_filled"]), (3, ["code_known"]), (4, ["code_known"])))
+    assert result.row_warnings.equals(flagged())
+    assert statements and not [s for s in statements if "unexpected_values" in s]
+
+
+def test_column_check_with_mostly_passes_and_still_flags_its_rows(tmp_path, flagged) -> None:
+    # With `mostly` a check passes with some unexpected rows: GX's own count is kept.
+    suite = Suite(
+        "tiny",
+        (
+            Check(
+                "code_mostly_known",
+                "warning",
+                gxe.ExpectColumnValuesToBeInSet(column="code", value_set=["a"], mostly=0.5),
+                "mostly a",
+            ),
+        ),
+    )
+    frame = pl.DataFrame({"row_id": [1, 2, 3, 4], "code": ["a", "a", "a", "b"]})
+
+    result = validate_frame(frame, suite, workdir=tmp_path)
+
+    assert [(o.success, o.element_count, o.unexpected_count) for o in result.outcomes] == [(True, 4, 1)]
+    assert result.row_warnings.equals(flagged((4, ["code_mostly_known"])))
+    assert result.row_failures.equals(flagged())
+
+
+def test_importing_the_gate_leaves_great_expectations_unimported() -> None:
+    # GX takes seconds to import: only a validation pays for it.
+    code = "import sys, expectations.gate; print('great_expectations' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "False"
