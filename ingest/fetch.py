@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from ingest.cbs_odata import ODataClient, odata_string
+from ingest.files import write_atomically
 from transforms import cbs, iv3
 from transforms.population import extend_register
 
@@ -37,23 +37,10 @@ def cbs_client(base_url: str, *, timeout: float, retries: int, backoff: float) -
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` whole or not at all; False (and nothing written) when it holds `data` already.
-
-    The bytes go to a hidden `.part` file beside `path` (which readers of the landing zone
-    skip), are flushed to disk, and the file is renamed over `path` in one step.
-    """
+    """Write `data` to `path` whole (`ingest.files`); False, writing nothing, when it holds `data` already."""
     if path.is_file() and path.read_bytes() == data:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with temporary.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_atomically(path, data)
     return True
 
 

@@ -16,10 +16,10 @@ import polars as pl
 
 from expectations.gate import Outcome, validate_frame
 from expectations.suites import reference_suites
+from ingest.files import write_atomically
 from transforms import iv3, reference
 from transforms.population import extend_register
 from warehouse.db import SEEDS_DIR, transaction
-from warehouse.files import write_text_atomic
 from warehouse.version import code_version
 
 
@@ -230,7 +230,7 @@ def validate_reference_seeds(
     if passed_dir is not None:
         # Only a saving: if it cannot be written, the next process checks the seeds again.
         with contextlib.suppress(OSError):
-            write_text_atomic(passed_dir / SEEDS_PASSED_FILE, digest + "\n")
+            write_atomically(passed_dir / SEEDS_PASSED_FILE, digest + "\n")
     return outcomes
 
 

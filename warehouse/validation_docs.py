@@ -8,8 +8,8 @@ import duckdb
 import polars as pl
 
 from expectations import docs as docs_html
+from ingest.files import write_atomically
 from warehouse.db import scalar, sql
-from warehouse.files import write_text_atomic
 
 
 def write_validation_docs(con: duckdb.DuckDBPyConnection, docs_dir: Path, run_id: str) -> Path:
@@ -32,7 +32,7 @@ def write_validation_docs(con: duckdb.DuckDBPyConnection, docs_dir: Path, run_id
         warnings=_of_kind(samples, "warned", "warnings"),
     )
     path = validation_docs_path(docs_dir, run_id)
-    write_text_atomic(path, page)
+    write_atomically(path, page)
     rendered = [p.stem for p in (docs_dir / "runs").glob("*.html")]
     runs = (
         con.sql(sql("sql/select_docs_runs"))
@@ -40,7 +40,7 @@ def write_validation_docs(con: duckdb.DuckDBPyConnection, docs_dir: Path, run_id
         .filter(pl.col("run_id").is_in(rendered))
         .with_columns(("runs/" + pl.col("run_id") + ".html").alias("page"))
     )
-    write_text_atomic(docs_dir / "index.html", docs_html.render_index(runs))
+    write_atomically(docs_dir / "index.html", docs_html.render_index(runs))
     return path
 
 
