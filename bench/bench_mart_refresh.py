@@ -20,11 +20,12 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from costtrends import pipeline  # noqa: E402
+from ingest.reference import read_reference  # noqa: E402
 from transforms.quarter import Quarter, quarter_range  # noqa: E402
 from transforms.reference import quarter_dim  # noqa: E402
+from warehouse import marts
 from warehouse.db import connect  # noqa: E402
-from warehouse.seeds import load_reference, read_reference  # noqa: E402
+from warehouse.seeds import load_reference  # noqa: E402
 
 CATEGORIES = ("hardware", "software_licences", "ict_support", "security", "other", "office_savings")
 LAST = Quarter(2024, 4)
@@ -87,7 +88,7 @@ def build(quarters: int):
     _insert(con, "core.fct_survey_cost", costs)
     _insert(con, "core.fct_budget", lines)
     _insert(con, "core.dim_quarter", quarter_dim(qs))
-    pipeline.refresh_marts(con, (qs[0].index, LAST.index), ref)  # the full build
+    marts.refresh_marts(con, (qs[0].index, LAST.index), ref)  # the full build
     return con, ref, qs, len(survey)
 
 
@@ -97,10 +98,10 @@ def main() -> None:
         times = []
         for _ in range(15):
             started = time.perf_counter()
-            pipeline.refresh_marts(con, pipeline.affected_quarters(con, LAST), ref)
+            marts.refresh_marts(con, marts.affected_quarters(con, LAST), ref)
             times.append(time.perf_counter() - started)
         started = time.perf_counter()
-        pipeline.refresh_marts(con, pipeline.affected_quarters(con, qs[0]), ref)
+        marts.refresh_marts(con, marts.affected_quarters(con, qs[0]), ref)
         tail = time.perf_counter() - started
         print(
             f"{quarters:>2} quarters ({rows:,} survey cost rows): newest quarter "

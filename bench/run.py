@@ -584,10 +584,11 @@ SCENARIOS = {
 
 def budget_step(landing: Path, quarter: Quarter) -> None:
     """In this process: the pipeline's budget steps for one quarter, timed without imports."""
-    from costtrends import pipeline
+    from flows import steps as pipeline_steps
     from flows.settings import get_settings
+    from ingest.reference import read_reference
     from warehouse.db import connect
-    from warehouse.seeds import load_reference, read_reference
+    from warehouse.seeds import load_reference
 
     settings = get_settings()
     ref = read_reference()
@@ -605,14 +606,14 @@ def budget_step(landing: Path, quarter: Quarter) -> None:
         steps[name], steps_cpu[name] = now - last, now_cpu - last_cpu
         last, last_cpu = now, now_cpu
 
-    batch = pipeline.ingest_batch(landing, "budget", quarter, f"bench-{quarter}", ref, workdir=work)
+    batch = pipeline_steps.ingest_batch(landing, "budget", quarter, f"bench-{quarter}", ref, workdir=work)
     lap("ingest")
-    batch = pipeline.validate_batch(batch, ref, workdir=work)
+    batch = pipeline_steps.validate_batch(batch, ref, workdir=work)
     lap("validate")
-    core = pipeline.transform_batch(batch)
-    pipeline.account_rows(batch, core)
+    core = pipeline_steps.transform_batch(batch)
+    pipeline_steps.account_rows(batch, core)
     lap("transform")
-    pipeline.load_batch(con, batch, core)
+    pipeline_steps.load_batch(con, batch, core)
     lap("load")
     con.close()
     rows = sum(f.rows_read for f in batch.files)

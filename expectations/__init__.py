@@ -5,10 +5,8 @@
 - `expectations.gate`: runs a suite on a DuckDB table and splits the outcome into failing
   rows, warned rows and batch-level errors.
 - `expectations.gx_duckdb`: GX's SQL execution engine on a DuckDB database file.
+
+Great Expectations' usage statistics are off by the context's own configuration
+(`expectations.gx_duckdb`), and by `GX_ANALYTICS_ENABLED=false`, which the entry points
+set (`flows.environment`): importing this package changes nothing.
 """
-
-import os
-
-# Usage statistics stay off even where no context config says so: the pipeline runs
-# without network access. Set before anything in this package imports GX.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

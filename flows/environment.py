@@ -1,4 +1,4 @@
-"""Prefect's environment defaults of costtrends, applied by each entry point before it imports Prefect.
+"""Prefect's and Great Expectations' environment defaults of costtrends, applied by each entry point before it imports Prefect.
 
 No network here or at most users' sites: analytics and telemetry are off unless the
 environment says otherwise. The CLI applies them as it starts (before any command
@@ -16,6 +16,8 @@ DEFAULTS = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+    # Great Expectations reads this when it is imported; its context config says the same.
+    "GX_ANALYTICS_ENABLED": "false",
     # The ephemeral server's first start can take 20 s on a busy machine.
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }

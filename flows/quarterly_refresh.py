@@ -21,7 +21,6 @@ from prefect import flow, get_run_logger
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner
 
-from costtrends import pipeline
 from flows import tasks
 from flows.artifacts import publish_artifacts
 from flows.environment import offline_defaults
@@ -31,10 +30,11 @@ from flows.summary import RefreshFailed, RefreshSummary
 from flows.task_runners import task_runner_for
 from flows.tasks import Prepared, publish
 from flows.window import PrepareFailed, write_in_order
+from ingest.reference import Reference
+from sources import registry
 from transforms.quarter import Quarter
-from warehouse import incremental
+from warehouse import incremental, validation_docs
 from warehouse.incremental import QuarterPlan
-from warehouse.seeds import Reference
 
 __all__ = [
     "RefreshFailed",
@@ -83,7 +83,7 @@ class _Quarters:
         plan = self.plans[quarter]
         job = self.preparing[quarter] = _Preparing(plan, dt.datetime.now(dt.UTC))
         workdir = self.settings.home / "work"
-        for source in pipeline.SOURCES:
+        for source in registry.SOURCES:
             ingested = self.runner.submit(
                 tasks.ingest,
                 {
@@ -95,7 +95,8 @@ class _Quarters:
                 },
             )
             validated = self.runner.submit(
-                tasks.validate, {"batch": ingested, "ref": self.ref, "workdir": workdir}
+                tasks.validate,
+                {"settings": self.settings, "batch": ingested, "ref": self.ref, "workdir": workdir},
             )
             transformed = self.runner.submit(tasks.transform, {"batch": validated})
             for stage, future in zip(PREPARE_STAGES, (ingested, validated, transformed), strict=True):
@@ -111,7 +112,7 @@ class _Quarters:
         if not state.is_completed():
             raise PrepareFailed(f"{stage} of {source} failed: {state.message or state.name}")
         job.done[stage] += 1
-        if job.done[stage] == len(pipeline.SOURCES):
+        if job.done[stage] == len(registry.SOURCES):
             emit(str(quarter), stage)
         if stage == "transform":
             job.prepared[source] = future.result()
@@ -119,7 +120,7 @@ class _Quarters:
     def write(self, quarter: Quarter) -> list[Prepared]:
         """Write the prepared quarter (`tasks.write`); what it wrote, as the summary reports it."""
         job, summary = self.preparing[quarter], self.summaries[quarter]
-        prepared = [job.prepared[s] for s in pipeline.SOURCES]
+        prepared = [job.prepared[s] for s in registry.SOURCES]
         following = next((q for q in sorted(self.plans) if q > quarter), None)
         written = tasks.write(
             self.settings,
@@ -141,7 +142,7 @@ class _Quarters:
         """Fill in the quarter's summary and announce it."""
         plan, summary = self.preparing.pop(quarter).plan, self.summaries[quarter]
         summary.files = [f for p in prepared for f in p.batch.files]
-        summary.docs = str(pipeline.validation_docs_path(self.settings.docs, plan.run_id))
+        summary.docs = str(validation_docs.validation_docs_path(self.settings.docs, plan.run_id))
         summary.failed_checks = sorted(
             {o.expectation for p in prepared for o in p.batch.outcomes if not o.success}
         )
@@ -197,7 +198,7 @@ def refresh_quarters(
     the failure, if any.
 
     Each write refreshes the marts only up to the next quarter this run writes, which
-    refreshes from there on (`pipeline.affected_quarters`); the last one refreshes to the
+    refreshes from there on (`marts.affected_quarters`); the last one refreshes to the
     last quarter loaded. So redoing n quarters recomputes each quarter's marts once, not
     once per earlier quarter. When the writes stop early (a quarter failed, or an error),
     the marts from the failed quarter, or from where the last write left them, to the

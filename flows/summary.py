@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from costtrends.pipeline import FileReport
+    from sources.base import FileReport
 
 
 class RefreshFailed(RuntimeError):

@@ -1,4 +1,4 @@
-"""The Prefect tasks of the refresh flows, each a few lines over `costtrends.pipeline` and `warehouse/`.
+"""The Prefect tasks of the refresh flows, each a few lines over `flows.steps` and `warehouse/`.
 
 Ingest, validate and transform prepare one source × quarter and never write to the
 warehouse, so quarters can be prepared concurrently; every task that writes does so
@@ -19,24 +19,26 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from costtrends import pipeline
+from flows import steps
 from flows.settings import Settings
 from flows.summary import Written
+from ingest.reference import Reference, read_reference
+from sources import base, registry
 from transforms.quarter import Quarter
-from warehouse import incremental
+from warehouse import checks, incremental, marts, seeds, validation_docs
 from warehouse.db import connect, transaction
 from warehouse.faults import fault_point
 from warehouse.incremental import LandingChanged, QuarterPlan
 from warehouse.locking import warehouse_lock
 from warehouse.publish import publish_snapshot
-from warehouse.seeds import Reference, load_reference, read_reference
+from warehouse.seeds import load_reference
 
 
 @dataclass
 class Prepared:
     """One source × quarter ready to load: the validated batch and its core rows."""
 
-    batch: pipeline.Batch
+    batch: base.Batch
     core: dict[str, pl.DataFrame]
 
 
@@ -69,7 +71,7 @@ def _lock(settings: Settings, purpose: str, timeout: float | None = None) -> Any
 def prepare_reference(settings: Settings, purpose: str) -> Reference:
     """Read the seeds (and fetched population) and replace the reference dims (an edit takes effect here)."""
     boundary = dt.date.fromisoformat(settings.boundary_date) if settings.boundary_date else None
-    pipeline.validate_reference_seeds(passed_dir=settings.home / "work")
+    seeds.validate_reference_seeds(passed_dir=settings.home / "work")
     ref = read_reference(boundary_date=boundary, fetched_dir=settings.fetched_reference)
     with _lock(settings, f"{purpose}: reference"), connect(settings.warehouse) as con:
         load_reference(con, ref)
@@ -84,7 +86,7 @@ def _hashes(
     hashes = {
         (q, s): incremental.landing_hashes(settings.landing, s, q, known)
         for q in quarters
-        for s in pipeline.SOURCES
+        for s in registry.SOURCES
     }
     known.record(con)
     return hashes
@@ -144,11 +146,11 @@ def plan_refresh(
     retry_condition_fn=is_transient,
     cache_policy=NO_CACHE,
 )
-def ingest(settings: Settings, source: str, quarter: Quarter, run_id: str, ref: Reference) -> pipeline.Batch:
+def ingest(settings: Settings, source: str, quarter: Quarter, run_id: str, ref: Reference) -> base.Batch:
     """Read one source's landing files for the quarter (retried while a file is still being written)."""
     before = incremental.landing_signature(settings.landing, source, quarter)
-    batch = pipeline.ingest_batch(
-        settings.landing, source, quarter, run_id, ref, workdir=settings.home / "work"
+    batch = steps.ingest_batch(
+        settings.landing, source, quarter, run_id, ref, workdir=settings.home / "work", settings=settings
     )
     after = incremental.landing_signature(settings.landing, source, quarter)
     incremental.check_unchanged(before, after, f"{source}/{quarter}")
@@ -156,17 +158,17 @@ def ingest(settings: Settings, source: str, quarter: Quarter, run_id: str, ref: 
 
 
 @task(cache_policy=NO_CACHE)
-def validate(batch: pipeline.Batch, ref: Reference, workdir: Path) -> pipeline.Batch:
+def validate(settings: Settings, batch: base.Batch, ref: Reference, workdir: Path) -> base.Batch:
     """Great Expectations gate: failing rows to quarantine with every failed check's name."""
     workdir.mkdir(parents=True, exist_ok=True)
-    return pipeline.validate_batch(batch, ref, workdir=workdir)
+    return steps.validate_batch(batch, ref, workdir=workdir, settings=settings)
 
 
 @task(cache_policy=NO_CACHE)
-def transform(batch: pipeline.Batch) -> Prepared:
+def transform(batch: base.Batch) -> Prepared:
     """Good rows → the quarter's core rows; every file's rows read = loaded + quarantined."""
-    core = pipeline.transform_batch(batch)
-    pipeline.account_rows(batch, core)
+    core = steps.transform_batch(batch)
+    steps.account_rows(batch, core)
     return Prepared(batch, core)
 
 
@@ -190,7 +192,7 @@ def write(
 
     A partition the new files would shrink too much is not replaced (`warehouse.shrink`)
     unless `allow_shrink`. With `next_written`, the next quarter this run writes, the marts
-    are refreshed only up to the quarter before it (see `pipeline.affected_quarters`).
+    are refreshed only up to the quarter before it (see `marts.affected_quarters`).
     """
     refused: dict[str, str] = {}
     warnings: list[str] = []
@@ -199,17 +201,17 @@ def write(
             for i, p in enumerate(prepared):
                 if i:
                     fault_point("write:between_sources")  # test hook (warehouse/faults.py)
-                p.core = pipeline.plausibility_gate(
-                    con, p.batch, p.core, pipeline.plausibility_thresholds(settings)
+                p.core = steps.plausibility_gate(
+                    con, p.batch, p.core, steps.plausibility_thresholds(settings)
                 )
-                why = None if allow_shrink else pipeline.shrink_refusal(con, p.batch, p.core, settings)
+                why = None if allow_shrink else steps.shrink_refusal(con, p.batch, p.core, settings)
                 if why is not None:
                     refused[p.batch.source] = why
                     continue
-                outcomes = pipeline.load_batch(con, p.batch, p.core, keep_store=True)
-                warnings += pipeline.warning_lines(p.batch, outcomes)
-            window = pipeline.affected_quarters(con, plan.quarter, next_written=next_written)
-            changed = pipeline.refresh_marts(con, window, ref)
+                outcomes = steps.load_batch(con, p.batch, p.core, keep_store=True, settings=settings)
+                warnings += checks.warning_lines(p.batch, outcomes)
+            window = marts.affected_quarters(con, plan.quarter, next_written=next_written)
+            changed = marts.refresh_marts(con, window, ref)
             loaded = [f for p in prepared for f in p.batch.files]
             status = "clean" if not refused and all(f.status == "loaded" for f in loaded) else "partial"
             incremental.record_run(
@@ -220,7 +222,7 @@ def write(
                 status=status,
                 message="; ".join([plan.reason or "", *refused.values()]).strip("; "),
             )
-        pipeline.write_validation_docs(con, settings.docs, plan.run_id)
+        validation_docs.write_validation_docs(con, settings.docs, plan.run_id)
     for p in prepared:
         p.batch.discard()
     return Written(changed, refused, warnings)
@@ -241,7 +243,7 @@ def catch_up_marts(
 ) -> tuple[int, int] | None:
     """Refresh the marts a stopped run left behind core (and from `since`, a quarter whose write failed)."""
     with _lock(settings, f"{purpose}: catch up marts"), connect(settings.warehouse) as con:
-        return pipeline.catch_up_marts(con, ref, since=since)
+        return marts.catch_up_marts(con, ref, since=since)
 
 
 @task(
@@ -254,11 +256,11 @@ def publish(settings: Settings, run_id: str, purpose: str = "publish", ref: Refe
     """Write the BI snapshot to a new file and rename it over the published one.
 
     With `ref`, marts another run left behind core in the meantime (see
-    `pipeline.affected_quarters`) are refreshed first, so the snapshot matches core.
+    `marts.affected_quarters`) are refreshed first, so the snapshot matches core.
     """
     with _lock(settings, f"{purpose}: publish"), connect(settings.warehouse) as con:
         if ref is not None:
-            pipeline.catch_up_marts(con, ref)
+            marts.catch_up_marts(con, ref)
         return publish_snapshot(
             con,
             settings.published,

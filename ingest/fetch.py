@@ -264,7 +264,7 @@ def population_file(reference_dir: Path, year: int) -> Path:
 
 def known_register(seeds_dir: Path, reference_dir: Path, year: int) -> pl.DataFrame:
     """The register as a run sees it before `year`: the seeds plus the years fetched before it."""
-    from warehouse.seeds import read_fetched_population
+    from ingest.reference import read_fetched_population
 
     register = pl.read_csv(seeds_dir / "municipalities.csv", infer_schema=False)
     register = register.with_columns(

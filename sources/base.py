@@ -37,7 +37,7 @@ from expectations.suites import Bounds
 from transforms.quarter import Quarter
 
 if TYPE_CHECKING:
-    from warehouse.seeds import Reference  # a frame bundle passed in; only its type is named here
+    from ingest.reference import Reference  # a frame bundle passed in; only its type is named here
 
 
 @dataclass

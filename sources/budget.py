@@ -92,7 +92,7 @@ from transforms.quarter import Quarter
 from transforms.schema import BUDGET_COLUMNS, BUDGET_REQUIRED
 
 if TYPE_CHECKING:
-    from warehouse.seeds import Reference
+    from ingest.reference import Reference
 
 NAME = "budget"
 STORE_PREFIX = "budget-"

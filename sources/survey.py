@@ -56,7 +56,7 @@ from transforms.quarter import Quarter
 from transforms.schema import SURVEY_COLUMNS, SURVEY_REQUIRED
 
 if TYPE_CHECKING:
-    from warehouse.seeds import Reference
+    from ingest.reference import Reference
 
 NAME = "survey"
 RESPONSE_COLUMNS = (

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
+from ingest.reference import SEEDS_DIR as SEEDS_DIR  # where the seed files are, for callers of warehouse.db
 
 
 @cache

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.reference import read_reference
 from transforms.quarter import Quarter
 from warehouse.db import connect
 from warehouse.marts import affected_quarters, refresh_marts
 from warehouse.publish import publish_snapshot
-from warehouse.seeds import load_reference, read_reference
+from warehouse.seeds import load_reference
 
 DOCS_PATH = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"
 _SCHEMA_ORDER = ("marts", "core", "meta")

@@ -50,9 +50,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from costtrends.budget_batch import year_to_date_inputs
-from costtrends.pipeline import SOURCES, file_name, landing_files
+from ingest.landing import file_name, landing_files
 from ingest.readers import sha256_of
+from sources.budget import year_to_date_inputs
+from sources.registry import SOURCES
 from transforms.quarter import Quarter
 from transforms.safe_text import printable
 from warehouse.db import sql

@@ -26,11 +26,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ingest.reference import Reference
 from transforms import estimate as estimate_tf
 from transforms import reference as reference_tf
 from transforms.quarter import Quarter
 from warehouse.db import scalar, sql, transaction
-from warehouse.seeds import Reference
 from warehouse.version import code_version
 
 MARTS_DIR = Path(__file__).resolve().parent / "marts"

@@ -6,9 +6,9 @@ import pytest
 from typer.testing import CliRunner
 
 from costtrends import cli
-from costtrends.pipeline import FileReport
 from flows import quarterly_refresh as refresh_flow
 from flows.quarterly_refresh import RefreshFailed, RefreshSummary
+from sources.base import FileReport
 
 
 def _file(status: str) -> FileReport:

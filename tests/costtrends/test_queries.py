@@ -9,17 +9,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ROOT / "warehouse" / "queries"
-# The old pipeline modules still in costtrends/ are not the top layer; they move below it.
-PIPELINE = {"costtrends/pipeline.py", "costtrends/budget_batch.py"}
 
 
 def _sql_names() -> dict[str, str]:
     """Each `sql("...")` name the CLI and the report read, with the first module that reads it."""
-    modules = [
-        path
-        for path in sorted((ROOT / "costtrends").rglob("*.py"))
-        if path.relative_to(ROOT).as_posix() not in PIPELINE
-    ]
+    modules = sorted((ROOT / "costtrends").rglob("*.py"))
     names: dict[str, str] = {}
     for module in modules:
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):

@@ -6,24 +6,26 @@ from pathlib import Path
 
 import duckdb
 
-from costtrends import pipeline
+from flows import steps
+from ingest.reference import Reference, read_reference
+from sources import base
 from transforms.quarter import Quarter
-from warehouse.seeds import Reference, read_reference
+from warehouse import marts
 
 
 def refresh_budget(
     con: duckdb.DuckDBPyConnection, home: Path, quarter: str, ref: Reference | None = None, run: str = "r1"
-) -> pipeline.Batch:
+) -> base.Batch:
     """One budget quarter: ingest, validate, transform, account, load, then its marts."""
     ref = ref or read_reference()
     q = Quarter.parse(quarter)
     work = home / "work"
-    batch = pipeline.ingest_batch(home / "landing", "budget", q, f"{quarter}-{run}", ref, workdir=work)
-    batch = pipeline.validate_batch(batch, ref, workdir=work)
-    core = pipeline.transform_batch(batch)
-    pipeline.account_rows(batch, core)
-    pipeline.load_batch(con, batch, core)
-    pipeline.refresh_marts(con, pipeline.affected_quarters(con, q), ref)
+    batch = steps.ingest_batch(home / "landing", "budget", q, f"{quarter}-{run}", ref, workdir=work)
+    batch = steps.validate_batch(batch, ref, workdir=work)
+    core = steps.transform_batch(batch)
+    steps.account_rows(batch, core)
+    steps.load_batch(con, batch, core)
+    marts.refresh_marts(con, marts.affected_quarters(con, q), ref)
     return batch
 
 

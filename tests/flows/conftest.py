@@ -8,8 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest.reference import read_reference
 from warehouse.db import connect
-from warehouse.seeds import load_reference, read_reference
+from warehouse.seeds import load_reference
 
 
 @pytest.fixture

@@ -218,14 +218,14 @@ def test_restated_file_redoes_its_quarter_and_changes_only_rows_it_affects(
 def test_interrupted_backfill_continues_from_the_quarter_it_stopped_at(
     backfilled, landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash: str
 ) -> None:
-    from costtrends import pipeline
+    from flows import steps
     from flows.backfill import backfill
     from flows.quarterly_refresh import RefreshFailed
 
     home = tmp_path / "home"
     shutil.copytree(landing, home / "landing")
     first_year = QUARTERS[:4]
-    transform_batch, refresh_marts = pipeline.transform_batch, pipeline.refresh_marts
+    transform_batch, refresh_marts = steps.transform_batch, marts.refresh_marts
 
     def transform_dies_at_2020q3(batch):
         if str(batch.quarter) == "2020Q3":
@@ -238,10 +238,10 @@ def test_interrupted_backfill_continues_from_the_quarter_it_stopped_at(
         return refresh_marts(con, window, *args, **kwargs)
 
     if crash == "transform":
-        monkeypatch.setattr(pipeline, "transform_batch", transform_dies_at_2020q3)
+        monkeypatch.setattr(steps, "transform_batch", transform_dies_at_2020q3)
         message, loaded, reason = r"2020Q3: transform of \w+ failed: .*simulated crash", QUARTERS[:2], "new"
     else:
-        monkeypatch.setattr(pipeline, "refresh_marts", marts_die_at_2020q3)
+        monkeypatch.setattr(marts, "refresh_marts", marts_die_at_2020q3)
         monkeypatch.setattr(marts, "refresh_marts", marts_die_at_2020q3)  # catch_up_marts calls it there
         # A quarter's partitions and marts are one transaction: the crash in its marts rolls
         # back 2020Q3's partitions too, so it is new to the next backfill.
@@ -253,8 +253,8 @@ def test_interrupted_backfill_continues_from_the_quarter_it_stopped_at(
     assert runs == [("2020Q1", "partial"), ("2020Q2", "partial"), ("2020Q3", "failed")]
     assert not (home / "published" / "costtrends.duckdb").exists()
 
-    monkeypatch.setattr(pipeline, "transform_batch", transform_batch)
-    monkeypatch.setattr(pipeline, "refresh_marts", refresh_marts)
+    monkeypatch.setattr(steps, "transform_batch", transform_batch)
+    monkeypatch.setattr(marts, "refresh_marts", refresh_marts)
     monkeypatch.setattr(marts, "refresh_marts", refresh_marts)  # catch_up_marts calls it there
     with using_home(home):
         summaries = backfill(first_year[0], first_year[-1], concurrency=2)

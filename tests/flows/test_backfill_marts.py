@@ -1,7 +1,7 @@
 """A run that redoes several quarters refreshes each quarter's marts once, and always ends current.
 
 Each write refreshes the marts up to the next quarter the run writes; the last one to the
-end. The windows passed to `pipeline.refresh_marts` are checked against hand-worked lists,
+end. The windows passed to `marts.refresh_marts` are checked against hand-worked lists,
 and the marts after every run, stopped or not, against a full rebuild from what core holds.
 The landing zone is generated at tiny scale for 2020Q1..2020Q4 once per module.
 """
@@ -16,19 +16,19 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from costtrends import pipeline
 from costtrends.generate import generate
+from flows import steps
+from ingest.reference import read_reference
 from tests.conftest import using_home
 from transforms.quarter import Quarter
 from warehouse import marts
 from warehouse.db import connect, scalar
-from warehouse.seeds import read_reference
 
 pytestmark = pytest.mark.integration
 
 Q1, Q2, Q3, Q4 = (Quarter(2020, n) for n in range(1, 5))
 START, END = str(Q1), str(Q4)
-REFRESH_MARTS = pipeline.refresh_marts
+REFRESH_MARTS = marts.refresh_marts
 # Gouda (GM0513) answered in 2020Q1 (response 202010006, hardware € 10.676,00) and 2020Q4.
 GOUDA_2020Q1 = re.compile(rb"^202010006;[^\n]*\n", re.MULTILINE)
 GOUDA_2020Q1_HARDWARE = 10676.0  # euros are DOUBLE in the marts
@@ -58,14 +58,14 @@ def home(loaded: Path, tmp_path: Path) -> Iterator[Path]:
 
 @pytest.fixture
 def windows(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """Every window passed to `pipeline.refresh_marts`, in call order."""
+    """Every window passed to `marts.refresh_marts`, in call order."""
     seen: list[tuple[int, int]] = []
 
     def spy(con, window, *args, **kwargs):
         seen.append(tuple(window))
         return REFRESH_MARTS(con, window, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "refresh_marts", spy)
+    monkeypatch.setattr(marts, "refresh_marts", spy)
     monkeypatch.setattr(marts, "refresh_marts", spy)  # catch_up_marts calls it there
     return seen
 
@@ -111,7 +111,7 @@ def _full_rebuild(home: Path, tmp_path: Path) -> dict[str, list[tuple]]:
 
 def _behind(home: Path) -> int | None:
     with duckdb.connect(str(_warehouse(home)), read_only=True) as con:
-        return pipeline.marts_behind(con)
+        return marts.marts_behind(con)
 
 
 def _gouda_hardware(home: Path) -> dict[str, tuple[float, float]]:
@@ -201,7 +201,7 @@ def test_a_backfill_stopped_at_the_third_quarter_still_ends_with_current_marts(
 
     before = _gouda_hardware(home)
     _withdraw_gouda_2020q1(home)
-    load_batch, emit = pipeline.load_batch, refresh.emit
+    load_batch, emit = steps.load_batch, refresh.emit
 
     def budget_of_2020q3_fails(con, batch, *args, **kwargs):
         # The survey of 2020Q3 is committed first: core holds part of the failed quarter.
@@ -215,7 +215,7 @@ def test_a_backfill_stopped_at_the_third_quarter_still_ends_with_current_marts(
         emit(quarter, stage)
 
     if stop == "the third quarter fails to load":
-        monkeypatch.setattr(pipeline, "load_batch", budget_of_2020q3_fails)
+        monkeypatch.setattr(steps, "load_batch", budget_of_2020q3_fails)
         with pytest.raises(RefreshFailed, match="2020Q3: load failed: simulated failure"):
             backfill(START, END, force=True)
     else:
@@ -237,8 +237,8 @@ def test_marts_a_stopped_run_could_not_refresh_are_refreshed_by_the_next_run_wit
 
     before = _gouda_hardware(home)
     _withdraw_gouda_2020q1(home)
-    load_batch = pipeline.load_batch
-    spy = pipeline.refresh_marts
+    load_batch = steps.load_batch
+    spy = marts.refresh_marts
 
     def survey_of_2020q3_fails(con, batch, *args, **kwargs):
         if batch.quarter == Q3:
@@ -250,8 +250,8 @@ def test_marts_a_stopped_run_could_not_refresh_are_refreshed_by_the_next_run_wit
             raise RuntimeError("simulated failure refreshing the marts from 2020Q3")
         return spy(con, window, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "load_batch", survey_of_2020q3_fails)
-    monkeypatch.setattr(pipeline, "refresh_marts", marts_from_2020q3_fail)
+    monkeypatch.setattr(steps, "load_batch", survey_of_2020q3_fails)
+    monkeypatch.setattr(marts, "refresh_marts", marts_from_2020q3_fail)
     monkeypatch.setattr(marts, "refresh_marts", marts_from_2020q3_fail)  # catch_up_marts calls it there
     with pytest.raises(RefreshFailed, match="2020Q3: load failed"):
         backfill(START, END, force=True)
@@ -260,8 +260,8 @@ def test_marts_a_stopped_run_could_not_refresh_are_refreshed_by_the_next_run_wit
     assert _behind(home) == Q3.index
     assert _gouda_hardware(home)["2020Q4"] == before["2020Q4"]
 
-    monkeypatch.setattr(pipeline, "load_batch", load_batch)
-    monkeypatch.setattr(pipeline, "refresh_marts", spy)
+    monkeypatch.setattr(steps, "load_batch", load_batch)
+    monkeypatch.setattr(marts, "refresh_marts", spy)
     monkeypatch.setattr(marts, "refresh_marts", spy)  # catch_up_marts calls it there
     summaries = backfill(START, END)
     assert [s.status for s in summaries] == ["skipped"] * 4

@@ -20,10 +20,12 @@ import duckdb
 import polars as pl
 import pytest
 
-from costtrends import pipeline
+from flows import steps
+from ingest import readers
+from ingest.reference import read_reference
+from sources import base
 from tests.conftest import DATA
 from transforms.quarter import Quarter
-from warehouse.seeds import read_reference
 
 pytestmark = pytest.mark.integration
 
@@ -46,20 +48,20 @@ def _landing(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory: pytest.TempPathFactory) -> pipeline.Batch:
+def batch(tmp_path_factory: pytest.TempPathFactory) -> base.Batch:
     tmp = tmp_path_factory.mktemp("bad")
     ref = read_reference()
-    ingested = pipeline.ingest_batch(_landing(tmp), "survey", Q, "run-bad", ref)
-    validated = pipeline.validate_batch(ingested, ref, workdir=tmp_path_factory.mktemp("work"))
-    pipeline.account_rows(validated, pipeline.transform_batch(validated))
+    ingested = steps.ingest_batch(_landing(tmp), "survey", Q, "run-bad", ref)
+    validated = steps.validate_batch(ingested, ref, workdir=tmp_path_factory.mktemp("work"))
+    steps.account_rows(validated, steps.transform_batch(validated))
     return validated
 
 
-def _reports(batch: pipeline.Batch) -> dict[str, tuple[str, str | None]]:
+def _reports(batch: base.Batch) -> dict[str, tuple[str, str | None]]:
     return {f.file_name: (f.status, f.message) for f in batch.files}
 
 
-def test_every_unreadable_file_is_rejected_with_a_message_naming_it(batch: pipeline.Batch) -> None:
+def test_every_unreadable_file_is_rejected_with_a_message_naming_it(batch: base.Batch) -> None:
     reports = _reports(batch)
     assert reports["01_binary_garbage.csv"] == (
         "rejected",
@@ -81,13 +83,13 @@ def test_every_unreadable_file_is_rejected_with_a_message_naming_it(batch: pipel
     )
 
 
-def test_a_symlink_out_of_the_landing_zone_is_refused(batch: pipeline.Batch) -> None:
+def test_a_symlink_out_of_the_landing_zone_is_refused(batch: base.Batch) -> None:
     status, message = _reports(batch)["escape.csv"]
     assert status == "rejected"
     assert message.startswith("escape.csv: resolves outside the landing zone ")
 
 
-def test_the_readable_files_load_beside_the_bad_ones(batch: pipeline.Batch) -> None:
+def test_the_readable_files_load_beside_the_bad_ones(batch: base.Batch) -> None:
     counts = {f.file_name: (f.status, f.rows_read, f.rows_loaded, f.rows_quarantined) for f in batch.files}
     # Súdwest-Fryslân (GM1900) in the cp1252 file; Groningen, Utrecht, Leiden in both mixed-ending copies.
     assert counts["04_wrong_encoding.csv"] == ("loaded", 1, 1, 0)
@@ -99,7 +101,7 @@ def test_the_readable_files_load_beside_the_bad_ones(batch: pipeline.Batch) -> N
         assert report.rows_read == report.rows_loaded + report.rows_quarantined + report.rows_superseded
 
 
-def test_hostile_text_is_quarantined_intact(batch: pipeline.Batch) -> None:
+def test_hostile_text_is_quarantined_intact(batch: base.Batch) -> None:
     rows = batch.quarantined.filter(pl.col("source_file") == "09_formula_injection.csv").sort("source_row")
     assert rows["source_row"].to_list() == [2, 3, 4, 5]
     names = [json.loads(v)["municipality"] for v in rows["row_values"]]
@@ -133,7 +135,7 @@ def test_a_file_still_being_written_is_deferred_and_the_others_load(
     writer = threading.Thread(target=append)
     writer.start()
     try:
-        batch = pipeline.ingest_batch(tmp_path / "landing", "survey", Q, "run-growing", read_reference())
+        batch = steps.ingest_batch(tmp_path / "landing", "survey", Q, "run-growing", read_reference())
     finally:
         stop.set()
         writer.join()
@@ -150,7 +152,7 @@ def test_a_settled_file_is_read_after_the_wait(tmp_path: Path, monkeypatch: pyte
     folder.mkdir(parents=True)
     (folder / "fresh.csv").write_bytes(GOOD.read_bytes())  # modified just now, then left alone
     monkeypatch.setenv("COSTTRENDS_LANDING_SETTLE_SECONDS", "0.2")
-    batch = pipeline.ingest_batch(tmp_path / "landing", "survey", Q, "run-fresh", read_reference())
+    batch = steps.ingest_batch(tmp_path / "landing", "survey", Q, "run-fresh", read_reference())
     assert [(f.file_name, f.status, f.rows_read) for f in batch.files] == [("fresh.csv", "loaded", 5)]
 
 
@@ -200,9 +202,9 @@ def test_a_path_climbing_out_of_the_landing_zone_with_dot_dot_is_refused(tmp_pat
     secret.write_text("x")
     inside = landing / "survey" / str(Q) / "a..b.csv"
     inside.write_text("x")
-    pipeline.check_landing_path(inside, landing)  # `..` inside a name is just a name
-    with pytest.raises(pipeline.FileRejected, match=r"^secret\.csv: resolves outside the landing zone "):
-        pipeline.check_landing_path(landing / "survey" / str(Q) / ".." / ".." / ".." / "secret.csv", landing)
+    landing.check_landing_path(inside, landing)  # `..` inside a name is just a name
+    with pytest.raises(readers.FileRejected, match=r"^secret\.csv: resolves outside the landing zone "):
+        landing.check_landing_path(landing / "survey" / str(Q) / ".." / ".." / ".." / "secret.csv", landing)
 
 
 def test_bad_budget_files_are_rejected_and_the_good_one_loads(tmp_path: Path) -> None:
@@ -215,7 +217,7 @@ def test_bad_budget_files_are_rejected_and_the_good_one_loads(tmp_path: Path) ->
     shutil.copy2(BAD / "06_nul_bytes.csv", folder / "06_nul_bytes.csv")
     header = good.read_text().splitlines()[0]
     (folder / "huge.csv").write_text(header + "\n" + "x" * 2_000_000 + "\n")
-    batch = pipeline.ingest_batch(
+    batch = steps.ingest_batch(
         landing, "budget", Q, "run-budget", read_reference(), workdir=tmp_path / "work"
     )
     try:

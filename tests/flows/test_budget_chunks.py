@@ -13,10 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from costtrends import pipeline
-from sources import budget
+from flows import steps
+from ingest.reference import read_reference
+from sources import base, budget
 from transforms.quarter import Quarter
-from warehouse.seeds import read_reference
 
 pytestmark = pytest.mark.integration
 
@@ -41,17 +41,17 @@ GOOD = [  # (municipality, taakveld, categorie, kind, lasten, source_row): line 
 ]
 
 
-def _load(con: duckdb.DuckDBPyConnection, home: Path, text: str, chunk_rows: int) -> pipeline.Batch:
+def _load(con: duckdb.DuckDBPyConnection, home: Path, text: str, chunk_rows: int) -> base.Batch:
     path = home / "landing" / "budget" / str(Q) / "iv3.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     ref = read_reference()
     work = home / "work"
     batch = budget.ingest(home / "landing", Q, f"r{chunk_rows}", ref, workdir=work, chunk_rows=chunk_rows)
-    batch = pipeline.validate_batch(batch, ref, workdir=work)
-    core = pipeline.transform_batch(batch)
-    pipeline.account_rows(batch, core)
-    pipeline.load_batch(con, batch, core)
+    batch = steps.validate_batch(batch, ref, workdir=work)
+    core = steps.transform_batch(batch)
+    steps.account_rows(batch, core)
+    steps.load_batch(con, batch, core)
     return batch
 
 

@@ -18,9 +18,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest.reference import read_reference
 from tests.flows.budget_steps import budget_core_rows, refresh_budget
 from warehouse.db import SEEDS_DIR
-from warehouse.seeds import load_reference, read_reference
+from warehouse.seeds import load_reference
 
 pytestmark = pytest.mark.integration
 

@@ -19,11 +19,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from costtrends import pipeline
+from ingest.reference import read_reference
+from sources import base
 from tests.flows.budget_steps import budget_core_rows, refresh_budget
 from tests.flows.test_personal_data import captured_logs, file_leaks, leaks  # noqa: F401
 from transforms.quarter import Quarter
-from warehouse.seeds import read_reference
 
 pytestmark = pytest.mark.integration
 
@@ -96,7 +96,7 @@ def mart_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     ).fetchall()
 
 
-def files(batch: pipeline.Batch) -> list[tuple]:
+def files(batch: base.Batch) -> list[tuple]:
     return [(f.file_name, f.status, f.rows_read, f.rows_loaded, f.rows_quarantined) for f in batch.files]
 
 

@@ -20,12 +20,15 @@ import polars as pl
 import pytest
 from great_expectations import expectations as gxe
 
-from costtrends import pipeline
 from expectations.suites import Bounds, Check, Suite
+from flows import steps
+from ingest.reference import Reference, read_reference
+from sources import registry
 from tests.conftest import DATA
 from transforms.quarter import Quarter
+from warehouse import validation_docs
 from warehouse.db import connect
-from warehouse.seeds import Reference, load_reference, read_reference
+from warehouse.seeds import load_reference
 
 pytestmark = pytest.mark.integration
 
@@ -47,14 +50,14 @@ def ref() -> Reference:
 
 def _run_quarter(con: duckdb.DuckDBPyConnection, home: Path, quarter: str, ref: Reference) -> str:
     run_id = f"{quarter}-test"
-    for source in pipeline.SOURCES:
-        batch = pipeline.ingest_batch(
+    for source in registry.SOURCES:
+        batch = steps.ingest_batch(
             home / "landing", source, Quarter.parse(quarter), run_id, ref, workdir=home
         )
-        pipeline.validate_batch(batch, ref, workdir=home, bounds=BOUNDS)
-        core = pipeline.transform_batch(batch)
-        pipeline.account_rows(batch, core)
-        pipeline.load_batch(con, batch, core, bounds=BOUNDS)
+        steps.validate_batch(batch, ref, workdir=home, bounds=BOUNDS)
+        core = steps.transform_batch(batch)
+        steps.account_rows(batch, core)
+        steps.load_batch(con, batch, core, bounds=BOUNDS)
     return run_id
 
 
@@ -67,7 +70,7 @@ def home(tmp_path_factory: pytest.TempPathFactory, ref: Reference) -> Iterator[P
         load_reference(con, ref)
         _run_quarter(con, home, "2020Q4", ref)
         run_id = _run_quarter(con, home, "2021Q1", ref)
-        pipeline.write_validation_docs(con, home / "docs", run_id)
+        validation_docs.write_validation_docs(con, home / "docs", run_id)
     yield home
 
 
@@ -276,11 +279,11 @@ def test_batch_level_error_rejects_the_file_whole(
     monkeypatch.setattr(target, builder, with_a_row_count)
     shutil.copytree(DATA / "validation", tmp_path / "landing")
     quarter = Quarter.parse("2021Q1")
-    batch = pipeline.ingest_batch(tmp_path / "landing", source, quarter, "run", ref, workdir=tmp_path)
+    batch = steps.ingest_batch(tmp_path / "landing", source, quarter, "run", ref, workdir=tmp_path)
 
-    pipeline.validate_batch(batch, ref, workdir=tmp_path, bounds=BOUNDS)
-    core = pipeline.transform_batch(batch)
-    (report,) = pipeline.account_rows(batch, core)
+    steps.validate_batch(batch, ref, workdir=tmp_path, bounds=BOUNDS)
+    core = steps.transform_batch(batch)
+    (report,) = steps.account_rows(batch, core)
 
     assert (report.status, report.rows_read, report.rows_loaded, report.rows_quarantined) == (
         "rejected",
@@ -313,11 +316,11 @@ def test_two_current_responses_after_resolution_stop_the_quarter(
 
     monkeypatch.setattr(survey_tf, "resolve_resubmissions", resolve_wrongly)
     shutil.copytree(DATA / "validation", tmp_path / "landing")
-    batch = pipeline.ingest_batch(tmp_path / "landing", "survey", Quarter.parse("2021Q1"), "run", ref)
-    pipeline.validate_batch(batch, ref, workdir=tmp_path, bounds=BOUNDS)
+    batch = steps.ingest_batch(tmp_path / "landing", "survey", Quarter.parse("2021Q1"), "run", ref)
+    steps.validate_batch(batch, ref, workdir=tmp_path, bounds=BOUNDS)
 
     with pytest.raises(RuntimeError) as raised:
-        pipeline.transform_batch(batch)
+        steps.transform_batch(batch)
 
     assert str(raised.value) == (
         "survey 2021Q1: more than one current response after resolving resubmissions for GM0193; "
@@ -329,7 +332,7 @@ def test_bounds_come_from_the_settings(monkeypatch) -> None:
     monkeypatch.setenv("COSTTRENDS_AMOUNT_PER_INHABITANT_MAX_EUR", "100")
     monkeypatch.setenv("COSTTRENDS_DRIFT_MAX_CHANGE_FACTOR", "5")
 
-    bounds = pipeline.validation_bounds()
+    bounds = steps.validation_bounds()
 
     assert (bounds.amount_per_inhabitant_max_eur, bounds.drift_max_change_factor) == (100, 5)
     assert (bounds.amount_max_eur, bounds.fte_per_1000_min, bounds.fte_per_1000_max) == (5_000_000, 1, 60)

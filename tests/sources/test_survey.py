@@ -16,12 +16,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from costtrends.pipeline import submitted_before, validation_bounds
+from flows.steps import submitted_before, validation_bounds
+from ingest.reference import read_reference
 from sources import survey
 from sources.base import Batch, ValidateOptions, account_rows
 from transforms.quarter import Quarter
 from transforms.schema import AMOUNT_COLUMNS, SURVEY_COLUMNS
-from warehouse.seeds import read_reference
 
 pytestmark = pytest.mark.integration
 

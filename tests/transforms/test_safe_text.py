@@ -7,9 +7,9 @@ import re
 
 from rich.console import Console
 
-from costtrends.pipeline import FileReport
 from flows.artifacts import summary_markdown
 from flows.quarterly_refresh import RefreshSummary
+from sources.base import FileReport
 from transforms.safe_text import console, markdown, printable
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ingest.reference import Reference
 from transforms.quarter import Quarter
 from transforms.reference import quarter_dim
 from warehouse import marts
 from warehouse.db import SEEDS_DIR, connect, scalar
-from warehouse.seeds import Reference, load_reference
+from warehouse.seeds import load_reference
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

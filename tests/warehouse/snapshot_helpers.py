@@ -13,10 +13,11 @@ from functools import cache
 import duckdb
 import polars as pl
 
+from ingest.reference import Reference, read_reference
 from transforms import reference as reference_tf
 from transforms.quarter import Quarter
 from warehouse import marts
-from warehouse.seeds import Reference, load_reference, read_reference
+from warehouse.seeds import load_reference
 
 QUARTERS = (Quarter.parse("2020Q4"), Quarter.parse("2021Q1"))
 DIGITAL = ("hardware", "software_licences", "ict_support", "security", "other")

@@ -8,12 +8,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest.reference import read_reference
 from tests.warehouse.core_rows import warehouse
 from transforms.quarter import Quarter
 from warehouse import marts as mart_registry
 from warehouse.dictionary import DOCS_PATH, data_dictionary, empty_snapshot
 from warehouse.publish import snapshot_tables
-from warehouse.seeds import read_reference
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ which quarter the marts may lag core, and the next refresh starts there at the l
 
 from __future__ import annotations
 
+from ingest.reference import read_reference
 from tests.warehouse.core_rows import (
     MARTS,
     BudgetRow,
@@ -19,7 +20,6 @@ from tests.warehouse.core_rows import (
 )
 from transforms.quarter import Quarter
 from warehouse import marts
-from warehouse.seeds import read_reference
 
 Q1, Q2, Q3, Q4 = (Quarter(2020, n) for n in range(1, 5))
 

@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from ingest.reference import read_reference
 from tests.warehouse.core_rows import (
     MARTS,
     BudgetRow,
@@ -19,7 +20,7 @@ from tests.warehouse.core_rows import (
 from transforms.quarter import Quarter, quarter_range
 from warehouse import marts
 from warehouse.db import scalar
-from warehouse.seeds import load_reference, read_reference
+from warehouse.seeds import load_reference
 
 QUARTERS = [str(q) for q in quarter_range(Quarter(2019, 3), Quarter(2021, 4))]
 CATEGORIES = ("hardware", "software_licences", "ict_support", "security", "other", "office_savings")

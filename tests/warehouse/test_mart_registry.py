@@ -8,13 +8,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest.reference import read_reference
 from tests.warehouse.core_rows import load_all, warehouse
 from transforms.quarter import Quarter
 from warehouse import marts
 from warehouse.dictionary import data_dictionary
 from warehouse.marts import Column, Mart, MartDeclarationError, parse_mart
 from warehouse.publish import publish_snapshot, snapshot_tables
-from warehouse.seeds import read_reference
 
 # A mart no code knows about: municipalities reporting a survey amount, per quarter.
 TOY_MART = """\

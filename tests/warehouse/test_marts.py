@@ -19,6 +19,7 @@ from decimal import Decimal
 
 import pytest
 
+from ingest.reference import read_reference
 from tests.warehouse.core_rows import (
     MARTS,
     BudgetRow,
@@ -30,7 +31,6 @@ from tests.warehouse.core_rows import (
     warehouse,
 )
 from transforms.estimate import Z_90
-from warehouse.seeds import read_reference
 
 
 def D(cents: str) -> float:

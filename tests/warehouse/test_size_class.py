@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from ingest.reference import read_reference
 from tests.warehouse.core_rows import warehouse
 from transforms.reference import size_class
-from warehouse.seeds import read_reference
 
 # Population on 1 January → size class, at and around every bound.
 EXPECTED = [
