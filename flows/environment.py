@@ -1,4 +1,4 @@
-"""Prefect's and Great Expectations' environment defaults of costtrends, applied by each entry point before it imports Prefect.
+"""Environment defaults of costtrends for Prefect and Great Expectations, set by each entry point.
 
 No network here or at most users' sites: analytics and telemetry are off unless the
 environment says otherwise. The CLI applies them as it starts (before any command
