@@ -30,7 +30,7 @@ from ingest.reference import Reference
 from transforms import estimate as estimate_tf
 from transforms import reference as reference_tf
 from transforms.quarter import Quarter
-from warehouse.db import scalar, sql, transaction
+from warehouse.db import insert_frame, scalar, sql, transaction
 from warehouse.version import code_version
 
 MARTS_DIR = Path(__file__).resolve().parent / "marts"
@@ -210,15 +210,7 @@ def refresh_quarter_dim(con: duckdb.DuckDBPyConnection) -> None:
         ).fetchall()
     ]
     con.execute("delete from core.dim_quarter")
-    _insert_frame(con, "core.dim_quarter", reference_tf.quarter_dim(quarters))
-
-
-def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    con.register("_frame", frame.to_arrow())
-    try:
-        con.execute(f"insert into {table} by name select * from _frame")
-    finally:
-        con.unregister("_frame")
+    insert_frame(con, "core.dim_quarter", reference_tf.quarter_dim(quarters))
 
 
 def affected_quarters(
@@ -350,7 +342,7 @@ def refresh_marts(
             if m.model is None:
                 if not rebuild:
                     _delete_window(con, m, window)
-                _insert_frame(con, m.table, computed[m.name])
+                insert_frame(con, m.table, computed[m.name])
                 changed[m.name] = computed[m.name].height
         con.execute(comment_statements(marts))
         con.execute(sql("sql/comment_snapshot"))

@@ -16,15 +16,13 @@ from expectations.gate import Outcome, validate_frame
 from expectations.suites import reference_suites
 from ingest.files import write_atomically
 from ingest.reference import SEEDS_DIR, Reference
-from warehouse.db import transaction
+from warehouse.db import insert_frame, transaction
 from warehouse.version import code_version
 
 
 def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     con.execute(f"delete from {table}")
-    con.register("_seed_frame", frame.to_arrow())
-    con.execute(f"insert into {table} by name select * from _seed_frame")
-    con.unregister("_seed_frame")
+    insert_frame(con, table, frame)
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
