@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from transforms import iv3  # noqa: E402
 from transforms.schema import BUDGET_COLUMNS  # noqa: E402
+from warehouse.db import schema_scripts  # noqa: E402
 from warehouse.marts import core_views, registry  # noqa: E402
 
 SQL = Path(__file__).resolve().parent / "sql"
@@ -179,7 +180,8 @@ def _load_survey(con: duckdb.DuckDBPyConnection, path: Path, index: int, scratch
 def run(landing: Path, db: Path, quarters: list[str] | None) -> dict[str, object]:
     started, cpu_started = time.perf_counter(), time.process_time()
     con = duckdb.connect(str(db))
-    con.execute((WAREHOUSE / "ddl" / "create_schemas.sql").read_text())
+    for statements in schema_scripts():
+        con.execute(statements)
     con.execute("\n".join(m.ddl() for m in registry()))
     seeds = {
         "municipalities": "municipalities.csv",

@@ -28,8 +28,26 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     # Fixed thread count and insertion order keep results reproducible run to run.
     con.execute("set preserve_insertion_order = true")
     if not read_only:
-        con.execute(sql("ddl/create_schemas"))
+        for statements in schema_scripts():
+            con.execute(statements)
     return con
+
+
+@cache
+def schema_scripts() -> tuple[str, ...]:
+    """The warehouse's DDL, one script per layer (`ddl/`), then the migrations (`migrations/`), in name order.
+
+    Each is idempotent: a new warehouse gets every table as it is now, an existing one the
+    columns added since it was made. A layer's tables are in its own file; a change to a
+    table that already exists is a new, numbered file in `migrations/`.
+    """
+    root = resources.files("warehouse")
+    return tuple(
+        script.read_text("utf-8")
+        for folder in ("ddl", "migrations")
+        for script in sorted(root.joinpath(folder).iterdir(), key=lambda p: p.name)
+        if script.name.endswith(".sql")
+    )
 
 
 # Connections with a transaction of `transaction` open (by id, removed when it ends).

@@ -196,9 +196,8 @@ def comment_statements(marts: tuple[Mart, ...]) -> str:
 
 
 def create_tables(con: duckdb.DuckDBPyConnection, marts: tuple[Mart, ...]) -> None:
-    """The mart tables as declared (if missing), and `meta.mart_state`."""
+    """The mart tables as declared, if missing."""
     con.execute("\n".join(m.ddl() for m in marts))
-    con.execute(sql("ddl/create_mart_state"))
 
 
 def refresh_quarter_dim(con: duckdb.DuckDBPyConnection) -> None:
