@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
@@ -163,6 +163,13 @@ class Source(Protocol):
 
     def file_versions(self, batch: Batch, current: pl.DataFrame, now: dt.datetime) -> pl.DataFrame | None:
         """`meta.budget_file_versions` rows of the quarter given the `current` ones; None: none kept."""
+        ...
+
+    def other_inputs(self, landing: Path, quarter: Quarter, sha: Callable[[Path], str]) -> list[str]:
+        """Files of other quarters a load of `quarter` reads, as `<quarter>/<name>:<sha256>`; often none.
+
+        They count in the quarter's landing hashes, so a change to one redoes the quarter.
+        """
         ...
 
 

@@ -242,6 +242,9 @@ class BudgetSource:
     raw_table: str = "raw.budget_lines"
     core_tables: tuple[str, ...] = ("core.fct_budget",)
 
+    def other_inputs(self, landing: Path, quarter: Quarter, sha: Callable[[Path], str]) -> list[str]:
+        return year_to_date_inputs(landing, quarter, sha)
+
     def ingest(
         self, landing: Path, quarter: Quarter, run_id: str, ref: Reference, options: IngestOptions
     ) -> BudgetBatch:

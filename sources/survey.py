@@ -17,6 +17,7 @@ in `transforms/mappings/`), not a change here.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,6 +94,9 @@ class SurveySource:
     name: str = NAME
     raw_table: str = "raw.survey_responses"
     core_tables: tuple[str, ...] = ("core.fct_survey_response", "core.fct_survey_cost")
+
+    def other_inputs(self, landing: Path, quarter: Quarter, sha: Callable[[Path], str]) -> list[str]:
+        return []  # a survey export stands alone
 
     def ingest(
         self, landing: Path, quarter: Quarter, run_id: str, ref: Reference, options: IngestOptions

@@ -52,8 +52,8 @@ import polars as pl
 
 from ingest.landing import file_name, landing_files
 from ingest.readers import sha256_of
-from sources.budget import year_to_date_inputs
 from sources.registry import SOURCES
+from sources.registry import source as source_named
 from transforms.quarter import Quarter
 from transforms.safe_text import printable
 from warehouse.db import sql
@@ -178,8 +178,8 @@ def landing_hashes(landing: Path, source: str, quarter: Quarter, hashes: FileHas
     """
     files = landing_files(landing, source, quarter)
     sha = hashes.sha256 if hashes is not None else sha256_of
-    # A year-to-date Iv3 delivery is read against the year's earlier deliveries: they count too.
-    others = year_to_date_inputs(landing, quarter, sha) if source == "budget" else []
+    # Files of other quarters the load reads (a year-to-date Iv3 delivery: the year's earlier ones).
+    others = source_named(source).other_inputs(landing, quarter, sha)
     return ",".join(sorted([*(f"{file_name(p)}:{sha(p)}" for p in files), *others]))
 
 
