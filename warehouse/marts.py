@@ -196,8 +196,9 @@ def comment_statements(marts: tuple[Mart, ...]) -> str:
 
 
 def create_tables(con: duckdb.DuckDBPyConnection, marts: tuple[Mart, ...]) -> None:
-    """The mart tables as declared, if missing."""
+    """The mart tables as declared (if missing), and `meta.mart_state` with its later column."""
     con.execute("\n".join(m.ddl() for m in marts))
+    con.execute(sql("sql/create_mart_state"))
 
 
 def refresh_quarter_dim(con: duckdb.DuckDBPyConnection) -> None:

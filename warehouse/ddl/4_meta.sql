@@ -97,10 +97,3 @@ create table if not exists meta.file_hashes (
     sha256 varchar not null,
     hashed_at timestamp not null
 );
-
--- meta.mart_state: what the marts were last built from (code version and boundary set).
--- One row. When it differs from the current inputs the next refresh rebuilds every quarter.
-create table if not exists meta.mart_state (
-    fingerprint varchar not null,
-    built_at timestamp not null
-);
