@@ -41,6 +41,7 @@ def test_set_defaults_keeps_what_the_environment_says() -> None:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        "GX_ANALYTICS_ENABLED": "false",
     }
 
 
