@@ -102,22 +102,6 @@ STORE_MEMORY = "256MB"
 STAGE_WORKERS = 2
 # A store left behind by a run that died is removed by the next ingest after this long.
 STALE_STORE_SECONDS = 24 * 3600
-STAGED_COLUMNS = (
-    "row_id",
-    "source_file",
-    "source_row",
-    "run_id",
-    "municipality",
-    "municipality_code",
-    "quarter",
-    "period_quarter",
-    "taakveld",
-    "categorie",
-    "kind",
-    "lasten_eur",
-    "baten_eur",
-    *iv3.CHECK_COLUMNS,
-)
 STAGED_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
     "source_file": pl.Utf8(),
@@ -134,6 +118,8 @@ STAGED_SCHEMA: dict[str, pl.DataType] = {
     "baten_eur": pl.Decimal(18, 2),
     **{column: pl.Utf8() for column in iv3.CHECK_COLUMNS},
 }
+# The staged store's columns, in order: the schema's keys.
+STAGED_COLUMNS = tuple(STAGED_SCHEMA)
 RAW_SCHEMA: dict[str, pl.DataType] = {
     "quarter": pl.Utf8(),
     "source_file": pl.Utf8(),
