@@ -196,7 +196,7 @@ def test_an_interrupted_fetch_leaves_no_partial_file_and_the_previous_file_intac
 def test_a_write_killed_before_its_rename_leaves_the_previous_file(
     home: Path, dataderden: ReplayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ingest import fetch
+    from ingest import fetch, files
 
     path = home / "landing" / "budget" / "2021Q1" / "cbs_iv3_2021_p0_begroting.csv"
     path.parent.mkdir(parents=True)
@@ -205,7 +205,7 @@ def test_a_write_killed_before_its_rename_leaves_the_previous_file(
     def killed(src: object, dst: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fetch.os, "replace", killed)
+    monkeypatch.setattr(files.os, "replace", killed)  # the rename of every whole-file write
     with pytest.raises(KeyboardInterrupt):
         fetch.write_atomic(path, BEGROTING_2021.encode())
 
