@@ -85,7 +85,7 @@ def main(argv: list[str]) -> int:
     if task == "bench":
         return _run(BIN / "python", "bench/run.py", *rest)
     return _run(BIN / "ruff", "check", ".") or _run(
-        BIN / "mypy", "transforms", "flows", "costtrends", "expectations", "warehouse", "sources"
+        BIN / "mypy", "transforms", "ingest", "flows", "costtrends", "expectations", "warehouse", "sources"
     )
 
 
