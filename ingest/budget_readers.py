@@ -494,6 +494,20 @@ def read_iv3_delivery(path: Path) -> tuple[iv3.Delivery, pl.DataFrame]:
     return delivery, iv3.delivery_lines(document)
 
 
+def iv3_delivery_key(path: Path) -> tuple[str, int, int] | None:
+    """Who and when a delivery says it is (overheidsnummer, boekjaar, periode), from its metadata alone.
+
+    A quick look, without CBS's JSON Schema: to find which file of a folder to read in full
+    (`read_iv3_delivery`, which still judges it). None when the metadata cannot be read.
+    """
+    try:
+        document = json.loads(path.read_bytes().decode("utf-8-sig"), parse_float=Decimal)
+        delivery = iv3.delivery_of(document)
+    except (OSError, ValueError, KeyError, TypeError, iv3.Iv3Error):
+        return None
+    return delivery.overheidsnummer, delivery.boekjaar, delivery.periode
+
+
 def _open_json(path: Path) -> BudgetFile:
     delivery, lines = read_iv3_delivery(path)
     file = BudgetFile(

@@ -315,6 +315,14 @@ def _schema(directory: Path) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=2)
+def _validator(directory: Path) -> Any:
+    """CBS's JSON Schema as a validator, built once: it holds no state between documents."""
+    from jsonschema import Draft7Validator
+
+    return Draft7Validator(_schema(directory))
+
+
+@lru_cache(maxsize=2)
 def error_texts(directory: Path = DEFINITIONS_DIR) -> dict[str, str]:
     """CBS's error code → its description (fouten.json `omschrijving`)."""
     document = json.loads((directory / ERRORS_FILE).read_text(encoding="utf-8"))
@@ -401,9 +409,7 @@ def structure_faults(document: Any, *, directory: Path = DEFINITIONS_DIR) -> lis
     Validated by `jsonschema` (draft 7, as the schema declares). A `oneOf` over an enum
     is reported once, as the value not being allowed.
     """
-    from jsonschema import Draft7Validator
-
-    validator = Draft7Validator(_schema(directory))
+    validator = _validator(directory)
     faults: list[StructureFault] = []
     seen: set[tuple[str, str]] = set()
     for error in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]):

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from ingest import budget_readers
 from ingest.reference import read_reference
 from sources import base
 from tests.flows.budget_steps import budget_core_rows, refresh_budget
@@ -240,6 +241,57 @@ def test_the_jaarrekening_restates_periode_4_and_adds_to_periode_3(
             1,
         ),
     ]
+
+
+def test_a_delivery_adds_to_the_latest_valid_previous_delivery_read_alone(
+    warehouse: duckdb.DuckDBPyConnection, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Periode 1 folder: 0014's delivery and its correction (which counts), 0034's delivery,
+    # a correction of 0034 whose amount breaks CBS's schema (rejected in its own quarter, so
+    # it cannot be what periode 2 adds to), and 0037's delivery.
+    land(home, "2021Q1", "iv3_0014_2021_P1.json", delivery("0014", 2021, 1, [("0.4", "3.2", 100)]))
+    land(home, "2021Q1", "iv3_0014_2021_P1 correctie.json", delivery("0014", 2021, 1, [("0.4", "3.2", 110)]))
+    land(home, "2021Q1", "iv3_0034_2021_P1.json", delivery("0034", 2021, 1, [("0.4", "3.2", 200)]))
+    land(home, "2021Q1", "iv3_0034_2021_P1-v2.json", delivery("0034", 2021, 1, [("0.4", "3.2", "veel")]))
+    land(home, "2021Q1", "iv3_0037_2021_P1.json", delivery("0037", 2021, 1, [("0.4", "3.2", 300)]))
+    land(home, "2021Q2", "iv3_0014_2021_P2.json", delivery("0014", 2021, 2, [("0.4", "3.2", 250)]))
+    land(home, "2021Q2", "iv3_0034_2021_P2.json", delivery("0034", 2021, 2, [("0.4", "3.2", 260)]))
+    land(home, "2021Q2", "iv3_0037_2021_P2.json", delivery("0037", 2021, 2, [("0.4", "3.2", 330)]))
+    reads: list[str] = []
+    real = budget_readers.read_iv3_document
+
+    def counted(path: Path) -> dict[str, Any]:
+        reads.append(f"{path.parent.name}/{path.name}")
+        return real(path)
+
+    monkeypatch.setattr(budget_readers, "read_iv3_document", counted)
+    q2 = refresh(warehouse, home, "2021Q2")
+
+    assert [(f.file_name, f.status, f.rows_loaded) for f in q2.files] == [
+        ("iv3_0014_2021_P2.json", "loaded", 1),
+        ("iv3_0034_2021_P2.json", "loaded", 1),
+        ("iv3_0037_2021_P2.json", "loaded", 1),
+    ]
+    # Thousands of euros: 250 - 110 (the correction), 260 - 200, 330 - 300.
+    assert [(r[1], r[5], r[7]) for r in core_rows(warehouse)] == [
+        ("GM0014", D("140000.00"), "iv3_0014_2021_P2.json"),
+        ("GM0034", D("60000.00"), "iv3_0034_2021_P2.json"),
+        ("GM0037", D("30000.00"), "iv3_0037_2021_P2.json"),
+    ]
+    # Read in full: each delivery of the quarter, and of the previous periode's folder only
+    # the latest delivery of each municipality by correction order, and before 0034's
+    # valid one its broken correction. Not the whole folder once per delivery.
+    assert sorted(reads) == sorted(
+        [
+            "2021Q2/iv3_0014_2021_P2.json",
+            "2021Q2/iv3_0034_2021_P2.json",
+            "2021Q2/iv3_0037_2021_P2.json",
+            "2021Q1/iv3_0014_2021_P1 correctie.json",
+            "2021Q1/iv3_0034_2021_P1-v2.json",
+            "2021Q1/iv3_0034_2021_P1.json",
+            "2021Q1/iv3_0037_2021_P1.json",
+        ]
+    )
 
 
 def test_a_2025_delivery_is_judged_by_the_2025_lists(
