@@ -89,14 +89,36 @@ def test_long_csv_in_euros_and_in_thousands_loads_exact_euros(
         ("b_thousands.csv", "loaded", 1, 1),
     ]
     raw = warehouse.execute(
-        "select source_file, source_row, row_values from raw.budget_lines order by all"
+        "select source_file, source_row, row_values from raw.budget_lines order by source_file, source_row"
     ).fetchall()
+    # The file's text as landed; the columns it does not have (year, quarter, unit) are NULL.
     assert raw[2] == (
         "b_thousands.csv",
         4,
-        '{"municipality":"GM1979","period":"2021K1","taakveld":"L0.4","categorie":"L3.8",'
-        '"kind":"R","lasten":"1234567,891","baten":""}',
+        {
+            "municipality": "GM1979",
+            "period": "2021K1",
+            "year": None,
+            "quarter": None,
+            "taakveld": "L0.4",
+            "categorie": "L3.8",
+            "kind": "R",
+            "lasten": "1234567,891",
+            "baten": "",
+            "unit": None,
+        },
     )
+    # Lineage: from a core line to the row as it landed, in one join.
+    assert warehouse.execute(
+        "select c.lasten_eur, r.row_values.lasten, r.row_values.unit "
+        "from core.fct_budget as c "
+        "inner join raw.budget_lines as r using (quarter, source_file, source_row) "
+        "order by c.source_file, c.source_row"
+    ).fetchall() == [
+        (D("100.50"), "100,5", "EUR"),
+        (D("10.00"), "0,01", "x1000"),
+        (D("1234567891.00"), "1234567,891", None),
+    ]
 
 
 def test_year_and_quarter_columns_and_a_row_of_another_quarter(
