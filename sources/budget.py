@@ -5,7 +5,10 @@ one file of a decade. So a budget batch does not travel as polars frames; from i
 to load its rows live in a scratch folder, the *store* (``<workdir>/budget-<quarter>-<id>/``):
 Parquet files written a chunk at a time (`staged-*`, `raw-*`, `issues-*`), and a DuckDB
 file (``store.duckdb``) whose views `staged`, `raw_rows` and `issues` read them, with
-the tables `superseded` and `bad_rows` (``sources/sql/create_budget_store.sql``).
+the tables `superseded`, `bad_rows` and `file_columns` (``sources/sql/create_budget_store.sql``).
+A raw row keeps the values as landed in a struct of text fields (`RAW_SCHEMA`), as
+`raw.budget_lines` does; only the few quarantined rows are turned into JSON text, with
+the keys of their file's columns (``sources/sql/select_budget_suspects.sql``).
 
 ingest:    every landing file of the quarter, read a chunk at a time
            (`ingest.budget_readers`: long exports, matrices, Iv3 JSON deliveries),
@@ -81,7 +84,6 @@ from sources.base import (
     StoredRows,
     ValidateOptions,
     quarantine_frame,
-    raw_select,
     reject_files,
     warned_rows,
 )
@@ -121,13 +123,19 @@ STAGED_SCHEMA: dict[str, pl.DataType] = {
 }
 # The staged store's columns, in order: the schema's keys.
 STAGED_COLUMNS = tuple(STAGED_SCHEMA)
+# raw.budget_lines' rows (warehouse/ddl/1_raw.sql), plus `row_id`: the landed values as a
+# struct of text fields, one per budget column, NULL for a column the file does not have.
 RAW_SCHEMA: dict[str, pl.DataType] = {
     "quarter": pl.Utf8(),
     "source_file": pl.Utf8(),
     "source_row": pl.Int64(),
     "run_id": pl.Utf8(),
-    "row_values": pl.Utf8(),
+    "row_values": pl.Struct(dict.fromkeys(BUDGET_COLUMNS, pl.Utf8())),
     "row_id": pl.Int64(),
+}
+FILE_COLUMNS_SCHEMA: dict[str, pl.DataType] = {
+    "source_file": pl.Utf8(),
+    "value_columns": pl.List(pl.Utf8()),
 }
 ISSUES_SCHEMA: dict[str, pl.DataType] = {
     "row_id": pl.Int64(),
@@ -293,6 +301,7 @@ def ingest(
     store.path.mkdir()
     reports: list[FileReport] = []
     hashes: dict[str, str] = {}
+    columns: dict[str, list[str]] = {}
     coverage: list[pl.DataFrame] = []
     next_row_id = 0
     paths = landing_files(landing, NAME, quarter)
@@ -324,8 +333,9 @@ def ingest(
         report.rows_read = rows
         next_row_id += rows
         hashes[path.name] = digest
+        columns[path.name] = _value_columns(file)
         coverage.append(covered)
-    store.versions = _settle(store, coverage, hashes)
+    store.versions = _settle(store, coverage, hashes, columns)
     superseded = (
         store.versions.filter(~pl.col("is_current"))
         .group_by("source_file")
@@ -524,7 +534,6 @@ def _stage_chunk(
     ref: Reference,
 ) -> pl.DataFrame:
     """Write one chunk's staged, raw and issue rows; return its lines per municipality × kind."""
-    values = [c for c in BUDGET_COLUMNS if c in file.columns]
     lineage = chunk.with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + first_row_id).alias("row_id"),
         pl.lit(file.path.name).alias("source_file"),
@@ -543,7 +552,7 @@ def _stage_chunk(
         | pl.col("municipality_issue").is_not_null()
         | pl.col("reader_issue").is_not_null()
     ).select("row_id", "parse_issues", "municipality_issue", "reader_issue")
-    raw = raw_select(lineage, quarter, values)
+    raw = _raw_select(lineage, quarter, _value_columns(file))
     _write(
         staged.with_columns(iv3.check_columns()).select(STAGED_COLUMNS), store.part("staged", index, number)
     )
@@ -554,6 +563,31 @@ def _stage_chunk(
         staged.filter(pl.col("municipality_code").is_not_null() & pl.col("kind").is_not_null())
         .group_by("source_file", "municipality_code", "kind")
         .agg(pl.len().cast(pl.Int64).alias("lines"))
+    )
+
+
+def _value_columns(file: BudgetFile) -> list[str]:
+    """The budget columns the file has, in `BUDGET_COLUMNS` order: the keys its quarantined rows show."""
+    return [c for c in BUDGET_COLUMNS if c in file.columns]
+
+
+def _raw_select(rows: pl.DataFrame, quarter: Quarter, value_columns: list[str]) -> pl.DataFrame:
+    """The chunk's rows for `raw.budget_lines` (`RAW_SCHEMA`): lineage and the values as landed.
+
+    `row_values` is a struct of every budget column, the file's text as it came and NULL for
+    a column it does not have: no encoding, the chunk's columns become the struct's fields.
+    """
+    fields = [
+        pl.col(c).cast(pl.Utf8) if c in value_columns else pl.lit(None, dtype=pl.Utf8).alias(c)
+        for c in BUDGET_COLUMNS
+    ]
+    return rows.select(
+        pl.lit(str(quarter)).alias("quarter"),
+        "source_file",
+        "source_row",
+        "run_id",
+        pl.struct(fields).alias("row_values"),
+        "row_id",
     )
 
 
@@ -572,10 +606,13 @@ def _parquet_view(con: duckdb.DuckDBPyConnection, name: str, parts: list[Path], 
     con.execute(f"create view {name} as select s.* from read_parquet([{listed}]) as s {query}")
 
 
-def _settle(store: BudgetStore, covered: list[pl.DataFrame], hashes: dict[str, str]) -> pl.DataFrame:
+def _settle(
+    store: BudgetStore, covered: list[pl.DataFrame], hashes: dict[str, str], columns: dict[str, list[str]]
+) -> pl.DataFrame:
     """Decide current and superseded lines per municipality × kind; build the store's views.
 
-    The `staged` view leaves the superseded lines out; `raw_rows` keeps them.
+    The `staged` view leaves the superseded lines out; `raw_rows` keeps them. `columns` are
+    each file's budget columns (the store's `file_columns`).
     """
     coverage = pl.concat(covered) if covered else pl.DataFrame(schema=COVERAGE_SCHEMA)
     settled = budget_tf.settle_restatements(coverage.sort("source_file", "municipality_code", "kind"), hashes)
@@ -587,6 +624,11 @@ def _settle(store: BudgetStore, covered: list[pl.DataFrame], hashes: dict[str, s
     with store.connect() as con:
         con.execute(store_sql("create_budget_store"))
         con.from_arrow(superseded.to_arrow()).insert_into("superseded")
+        file_columns = pl.DataFrame(
+            {"source_file": list(columns), "value_columns": list(columns.values())},
+            schema=FILE_COLUMNS_SCHEMA,
+        )
+        con.from_arrow(file_columns.to_arrow()).insert_into("file_columns")
         _parquet_view(
             con,
             "staged",
@@ -702,15 +744,7 @@ def raw_rows(batch: BudgetBatch) -> Rows:
     """The batch's rows for `raw.budget_lines`: every landed row of the files not rejected."""
     store = batch.rows
     if store.rejected:
-        return pl.DataFrame(
-            schema={
-                "quarter": pl.Utf8,
-                "source_file": pl.Utf8,
-                "source_row": pl.Int64,
-                "run_id": pl.Utf8,
-                "row_values": pl.Utf8,
-            }
-        )
+        return pl.DataFrame(schema={k: v for k, v in RAW_SCHEMA.items() if k != "row_id"})
     rows = sum(f.rows_read for f in batch.files)
     return StoredRows(store.database, "raw.budget_lines", "sql/insert_budget_raw_rows", rows)
 

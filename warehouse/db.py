@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -28,9 +29,28 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     # Fixed thread count and insertion order keep results reproducible run to run.
     con.execute("set preserve_insertion_order = true")
     if not read_only:
-        for statements in schema_scripts():
-            con.execute(statements)
+        try:
+            for statements in schema_scripts():
+                if _applies(con, statements):
+                    con.execute(statements)
+        except BaseException:
+            con.close()  # a migration refused: the file is free for whoever repairs it
+            raise
     return con
+
+
+# A script's first line `-- applies when: <query>`: it runs only when the query's value is true.
+_APPLIES_WHEN = re.compile(r"\A-- applies when: (?P<query>.+)$", re.MULTILINE)
+
+
+def _applies(con: duckdb.DuckDBPyConnection, script: str) -> bool:
+    """Whether a schema script runs on this connection: always, unless its first line guards it.
+
+    A migration that rewrites rows (not one adding a column `if not exists`) names the state it
+    changes in that line, so it runs once, not on every connection.
+    """
+    guard = _APPLIES_WHEN.match(script)
+    return guard is None or bool(scalar(con, guard["query"]))
 
 
 @cache
@@ -39,7 +59,9 @@ def schema_scripts() -> tuple[str, ...]:
 
     Each is idempotent: a new warehouse gets every table as it is now, an existing one the
     columns added since it was made. A layer's tables are in its own file; a change to a
-    table that already exists is a new, numbered file in `migrations/`.
+    table that already exists is a new, numbered file in `migrations/`, guarded by a first
+    line `-- applies when: <query>` when running it again would cost more than a look at
+    the catalog (`_applies`).
     """
     root = resources.files("warehouse")
     return tuple(

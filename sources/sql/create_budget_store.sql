@@ -14,3 +14,10 @@ create table if not exists superseded (
 create table if not exists bad_rows (
     row_id bigint not null
 );
+
+-- file_columns: one row per file read; the budget columns it has, in the order of the
+-- fields of `raw_rows.row_values` (the keys its quarantined rows show).
+create table if not exists file_columns (
+    source_file varchar not null,
+    value_columns varchar[] not null
+);

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from ingest.reference import read_reference
@@ -88,14 +89,36 @@ def test_long_csv_in_euros_and_in_thousands_loads_exact_euros(
         ("b_thousands.csv", "loaded", 1, 1),
     ]
     raw = warehouse.execute(
-        "select source_file, source_row, row_values from raw.budget_lines order by all"
+        "select source_file, source_row, row_values from raw.budget_lines order by source_file, source_row"
     ).fetchall()
+    # The file's text as landed; the columns it does not have (year, quarter, unit) are NULL.
     assert raw[2] == (
         "b_thousands.csv",
         4,
-        '{"municipality":"GM1979","period":"2021K1","taakveld":"L0.4","categorie":"L3.8",'
-        '"kind":"R","lasten":"1234567,891","baten":""}',
+        {
+            "municipality": "GM1979",
+            "period": "2021K1",
+            "year": None,
+            "quarter": None,
+            "taakveld": "L0.4",
+            "categorie": "L3.8",
+            "kind": "R",
+            "lasten": "1234567,891",
+            "baten": "",
+            "unit": None,
+        },
     )
+    # Lineage: from a core line to the row as it landed, in one join.
+    assert warehouse.execute(
+        "select c.lasten_eur, r.row_values.lasten, r.row_values.unit "
+        "from core.fct_budget as c "
+        "inner join raw.budget_lines as r using (quarter, source_file, source_row) "
+        "order by c.source_file, c.source_row"
+    ).fetchall() == [
+        (D("100.50"), "100,5", "EUR"),
+        (D("10.00"), "0,01", "x1000"),
+        (D("1234567891.00"), "1234567,891", None),
+    ]
 
 
 def test_year_and_quarter_columns_and_a_row_of_another_quarter(
@@ -357,3 +380,75 @@ def test_a_file_missing_a_required_column_is_rejected_whole(
     assert [(r[5], r[7]) for r in _core(warehouse)] == [(D("7.00"), "b.csv")]
     # The scratch store is gone once the batch is loaded.
     assert list((home / "work").glob("budget-*")) == []
+
+
+def test_quarantined_rows_keep_their_file_s_columns_as_json_text(
+    warehouse: duckdb.DuckDBPyConnection, home: Path
+) -> None:
+    # Year and quarter columns, no period and no unit: only the file's own columns are keys.
+    # Quotes and a backslash, an accent, empty cells, each row failing a check.
+    _write(
+        home,
+        "2021Q1",
+        "a_subset.csv",
+        "gemeente;jaar;kwartaal;taakveld;categorie;soort;lasten;baten\n"
+        'GM0014;2021;1;9.99;3.2;begroting;"1.234,56";\n'
+        '"Gemeente ""Noord"" \\ Zuid";2021;1;0.4;3.2;begroting;10;0\n'
+        "Súdwest-Fryslân;2021;1;0.4;9.9;realisatie;;5\n",
+    )
+    # Period and unit, no year or quarter (other municipalities: no file restates another).
+    _write(
+        home,
+        "2021Q1",
+        "b_unit.csv",
+        "gemeentecode;periode;taakveld;categorie;soort;lasten;baten;eenheid\n"
+        "GM0363;2021Q1;0.4;3.2;realisatie;abc;0;x1000\n",
+    )
+    # A Parquet file whose empty cells are nulls (not empty text): null values, keys kept.
+    pl.DataFrame(
+        {
+            "gemeentecode": ["GM0344"],
+            "periode": ["2021Q1"],
+            "taakveld": ["0.4"],
+            "categorie": ["9.9"],
+            "soort": ["begroting"],
+            "lasten": ["1"],
+            "baten": [None],
+        },
+        schema_overrides={"baten": pl.Utf8},
+    ).write_parquet(home / "landing" / "budget" / "2021Q1" / "c_nulls.parquet")
+    _refresh(warehouse, home, "2021Q1")
+    assert warehouse.execute(
+        "select source_file, source_row, row_values from quarantine.rejected_rows order by all"
+    ).fetchall() == [
+        (
+            "a_subset.csv",
+            2,
+            '{"municipality":"GM0014","year":"2021","quarter":"1","taakveld":"9.99","categorie":"3.2",'
+            '"kind":"begroting","lasten":"1.234,56","baten":""}',
+        ),
+        (
+            "a_subset.csv",
+            3,
+            '{"municipality":"Gemeente \\"Noord\\" \\\\ Zuid","year":"2021","quarter":"1","taakveld":"0.4",'
+            '"categorie":"3.2","kind":"begroting","lasten":"10","baten":"0"}',
+        ),
+        (
+            "a_subset.csv",
+            4,
+            '{"municipality":"Súdwest-Fryslân","year":"2021","quarter":"1","taakveld":"0.4",'
+            '"categorie":"9.9","kind":"realisatie","lasten":"","baten":"5"}',
+        ),
+        (
+            "b_unit.csv",
+            2,
+            '{"municipality":"GM0363","period":"2021Q1","taakveld":"0.4","categorie":"3.2",'
+            '"kind":"realisatie","lasten":"abc","baten":"0","unit":"x1000"}',
+        ),
+        (
+            "c_nulls.parquet",
+            2,
+            '{"municipality":"GM0344","period":"2021Q1","taakveld":"0.4","categorie":"9.9",'
+            '"kind":"begroting","lasten":"1","baten":null}',
+        ),
+    ]
