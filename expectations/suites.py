@@ -15,8 +15,11 @@ skips NULLs, so each column whose NULL is an error has its own not-null check.
 A check also names the columns whose values explain a failure (``columns``): the
 quarantine shows those values of a rejected row next to its reasons.
 
-Bounds that decide plausibility come in as a `Bounds`, built from the settings module
-(`flows.settings`), where each default and the reason for it live.
+Bounds that decide plausibility come in as a `Bounds` (`expectations.bounds`), built from
+the settings module (`flows.settings`), where each default and the reason for it live.
+
+Great Expectations is imported when a suite is built, not when this module is imported:
+`Bounds`, `Check` and `Suite` are used by code that never validates.
 
 Grain of the validated tables: one row per source row, identified by ``row_id``, except
 `reference_suites` (one row per seed file row).
@@ -25,33 +28,21 @@ Grain of the validated tables: one row per source row, identified by ``row_id``,
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal
 
-from great_expectations import expectations as gxe
-from great_expectations.expectations.expectation import (
-    ColumnMapExpectation,
-    ColumnPairMapExpectation,
-    Expectation,
-    MulticolumnMapExpectation,
-)
-
-from expectations.code_sets import ExpectColumnValuesToBeInCodeSet, ExpectColumnValuesToNotBeInCodeSet
-from expectations.patterns import ExpectColumnValuesToFullyMatchRegex
+# Re-exported: the suites' callers have always found `Bounds` here.
+from expectations.bounds import Bounds as Bounds
 from transforms.iv3 import CHECK_COLUMNS as IV3_CHECK_COLUMNS
 from transforms.iv3 import SIDES, YearCodes
 from transforms.schema import AMOUNT_COLUMNS, BUDGET_KINDS, PERCENT_COLUMNS
 
-Severity = Literal["error", "warning"]
+if TYPE_CHECKING:
+    from great_expectations.expectations.expectation import Expectation
 
-_ROW_LEVEL = (
-    ColumnMapExpectation,
-    ColumnPairMapExpectation,
-    MulticolumnMapExpectation,
-    gxe.UnexpectedRowsExpectation,
-)
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +58,19 @@ class Check:
     @property
     def is_row_level(self) -> bool:
         """True when failures point at rows; False when they concern the batch as a whole."""
-        return isinstance(self.expectation, _ROW_LEVEL)
+        from great_expectations.expectations.expectation import (
+            ColumnMapExpectation,
+            ColumnPairMapExpectation,
+            MulticolumnMapExpectation,
+        )
+
+        row_level = (
+            ColumnMapExpectation,
+            ColumnPairMapExpectation,
+            MulticolumnMapExpectation,
+            _gx().UnexpectedRowsExpectation,
+        )
+        return isinstance(self.expectation, row_level)
 
 
 @dataclass(frozen=True)
@@ -86,41 +89,6 @@ class Suite:
     def failure_columns(self) -> dict[str, tuple[str, ...]]:
         """Check name → the columns whose values explain a failure of it."""
         return {check.name: check.columns for check in self.checks if check.columns}
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """Plausibility and drift bounds; `flows.settings` holds the defaults and why.
-
-    amount_max_eur: one survey amount above it is a warning.
-    amount_per_inhabitant_max_eur: one survey amount per inhabitant above it is an error.
-    fte_per_1000_min / fte_per_1000_max: FTE per 1,000 inhabitants outside is a warning.
-    drift_max_drop_share: respondents or budget lines down by more than this share of the
-        previous quarter's is a warning.
-    drift_max_change_factor: a municipality's digital spend per inhabitant changing by more
-        than this factor quarter on quarter is a warning.
-    """
-
-    amount_max_eur: float
-    amount_per_inhabitant_max_eur: float
-    fte_per_1000_min: float
-    fte_per_1000_max: float
-    drift_max_drop_share: float
-    drift_max_change_factor: float
-
-    def __post_init__(self) -> None:
-        # The bounds are written into SQL as number literals: only finite numbers pass.
-        for name, value in vars(self).items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise ValueError(f"bound {name} must be a finite number, got {value!r}")
-            if value < 0:
-                raise ValueError(f"bound {name} must not be negative, got {value!r}")
-        if self.fte_per_1000_min > self.fte_per_1000_max:
-            raise ValueError("fte_per_1000_min is above fte_per_1000_max")
-        if not 0 < self.drift_max_drop_share < 1:
-            raise ValueError("drift_max_drop_share must lie between 0 and 1")
-        if self.drift_max_change_factor <= 1:
-            raise ValueError("drift_max_change_factor must be above 1")
 
 
 SURVEY_COLUMNS: tuple[str, ...] = (
@@ -156,6 +124,7 @@ def survey_suite(
     `submitted_before`, a response submitted after it (in the future) is an error: left
     in, it would stay current over every real correction.
     """
+    gxe = _gx()
     checks = [
         *_batch_checks(SURVEY_COLUMNS),
         *_municipality_checks(valid_codes),
@@ -281,6 +250,7 @@ def survey_responses_suite() -> Suite:
     response per municipality × quarter is current; a failure means the resolution is
     wrong, not the data, so the pipeline stops rather than quarantining anything.
     """
+    gxe = _gx()
     return Suite(
         "survey_responses",
         (
@@ -318,6 +288,9 @@ def budget_suite(*, valid_codes: Sequence[str], codes: YearCodes) -> Suite:
     the categorie and cell of each side that has an amount, and the categorie of a
     realisatie line with an amount. `codes` are the code sets of the batch's boekjaar.
     """
+    from expectations.code_sets import ExpectColumnValuesToBeInCodeSet, ExpectColumnValuesToNotBeInCodeSet
+
+    gxe = _gx()
     year = codes.boekjaar
     checks = [
         *_batch_checks(BUDGET_COLUMNS),
@@ -424,6 +397,10 @@ def reference_suites(*, population_columns: Sequence[str], register_codes: Seque
     `population_columns` are the register's ``population_<year>`` columns;
     `register_codes` the codes in the register, which every merger successor must be.
     """
+    from expectations.code_sets import ExpectColumnValuesToBeInCodeSet
+    from expectations.patterns import ExpectColumnValuesToFullyMatchRegex
+
+    gxe = _gx()
     register = ("code", "name", "province", "valid_from", "valid_to", *population_columns)
     municipalities = [
         *_batch_checks(register),
@@ -528,6 +505,9 @@ def reference_suites(*, population_columns: Sequence[str], register_codes: Seque
 
 
 def _code_checks(column: str, pattern: str, what: str) -> list[Check]:
+    from expectations.patterns import ExpectColumnValuesToFullyMatchRegex
+
+    gxe = _gx()
     return [
         Check(
             "code_present",
@@ -554,6 +534,7 @@ def _code_checks(column: str, pattern: str, what: str) -> list[Check]:
 
 
 def _batch_checks(columns: Sequence[str]) -> list[Check]:
+    gxe = _gx()
     return [
         Check(
             "columns_present",
@@ -571,6 +552,9 @@ def _batch_checks(columns: Sequence[str]) -> list[Check]:
 
 
 def _municipality_checks(valid_codes: Sequence[str]) -> list[Check]:
+    from expectations.code_sets import ExpectColumnValuesToBeInCodeSet
+
+    gxe = _gx()
     codes = _value_set("valid_codes", valid_codes)
     return [
         Check(
@@ -594,6 +578,7 @@ def _period_check() -> Check:
     # SQL rather than ExpectColumnPairValuesToBeEqual: GX's query for a column pair's
     # unexpected rows leaves out ignore_row_if, so it would also select every row without
     # a period of its own.
+    gxe = _gx()
     return Check(
         "period_matches_folder",
         "error",
@@ -619,3 +604,10 @@ def _value_set(label: str, values: Sequence[str]) -> list[str]:
     if not unique:
         raise ValueError(f"{label} is empty: every row would fail")
     return unique
+
+
+def _gx() -> ModuleType:
+    """Great Expectations' expectations, imported when the first suite is built (seconds, once)."""
+    from great_expectations import expectations
+
+    return expectations

@@ -260,3 +260,30 @@ def test_importing_the_gate_leaves_great_expectations_unimported() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "False"
+
+
+# The modules that define Great Expectations classes, imported by a validation only.
+GX_MODULES = ("expectations.gx_duckdb", "expectations.code_sets", "expectations.patterns")
+
+
+def test_importing_the_cli_the_flows_or_any_other_module_leaves_great_expectations_unimported() -> None:
+    # `costtrends run` and `backfill` pay GX's import only when a quarter is validated, not
+    # when every quarter is skipped as unchanged. The entry points first, then the rest.
+    from tests.test_layers import modules
+
+    entry_points = ["costtrends.cli", "flows.quarterly_refresh", "flows.backfill"]
+    names = entry_points + sorted(set(modules()) - set(entry_points) - set(GX_MODULES))
+    code = (
+        "import importlib, sys\n"
+        f"for name in {names!r}:\n"
+        "    importlib.import_module(name)\n"
+        "    if 'great_expectations' in sys.modules:\n"
+        "        print(name)\n"
+        "        break\n"
+        "else:\n"
+        "    print('none')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "none", f"importing {result.stdout.strip()} imports GX"
