@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from expectations.bounds import Bounds
 from expectations.gate import Outcome
-from expectations.suites import Bounds
 from transforms.population import population_in_year
 from transforms.quarter import Quarter
 from transforms.schema import DIGITAL_CATEGORIES

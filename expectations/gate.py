@@ -21,7 +21,9 @@ Great Expectations is imported when a validation runs, not when this module is i
 `Outcome` and the gate's types are used by code that never validates.
 
 Safe to call repeatedly and from several threads at once: each call builds its own
-ephemeral GX context, datasource and engine, and closes the engine before returning.
+ephemeral GX context, datasource and engine, and closes the engine before returning. The
+suite's code tables (`expectations.suites.CodeTable`) are registered on that engine's one
+connection, so two calls never see each other's, and nothing is written to the database.
 """
 
 from __future__ import annotations
@@ -107,6 +109,9 @@ def validate_table(
     datasource = add_duckdb_datasource(context, name="staging", database=database, read_only=read_only)
     try:
         engine = duckdb_engine_of(datasource)
+        # The suite's code lists, beside the table on this call's connection only.
+        for name, codes in suite.code_tables().items():
+            engine.register_codes(name, codes)
         asset = datasource.add_table_asset(name=table, table_name=table)
         if id_column not in _column_names(engine, table):
             return GateResult(

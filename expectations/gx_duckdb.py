@@ -84,6 +84,24 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
             duckdb_connection.abort()
             return duckdb_connection.sql(sql, params=list(parameters)).pl()
 
+    def register_codes(self, name: str, codes: Sequence[str]) -> None:
+        """Make `codes` a table `name` (one VARCHAR column ``code``) on this engine's connection.
+
+        A temporary table: every query on this engine sees it until `close`, no other
+        connection does, and nothing is written to the database (which may be open
+        read-only). Registering `name` again replaces it. The codes go in as one list
+        parameter. (Not an Arrow table registered with DuckDB: two connections to one file
+        registering at once made DuckDB lose its Arrow scan function.)
+        """
+        with self.get_connection() as connection:
+            duckdb_connection = connection.connection.driver_connection
+            assert duckdb_connection is not None
+            quoted = self.engine.dialect.identifier_preparer.quote(name)
+            duckdb_connection.execute(
+                f"create or replace temporary table {quoted} as select unnest(?::varchar[]) as code",
+                [list(codes)],
+            )
+
     def close(self) -> None:
         """Close the held connection and dispose of the engine; safe to call twice."""
         if self._connection is not None:

@@ -15,8 +15,17 @@ skips NULLs, so each column whose NULL is an error has its own not-null check.
 A check also names the columns whose values explain a failure (``columns``): the
 quarantine shows those values of a rejected row next to its reasons.
 
-Bounds that decide plausibility come in as a `Bounds`, built from the settings module
-(`flows.settings`), where each default and the reason for it live.
+Bounds that decide plausibility come in as a `Bounds` (`expectations.bounds`), built from
+the settings module (`flows.settings`), where each default and the reason for it live.
+
+Long code lists (the municipality codes valid in a quarter, a boekjaar's Iv3 codes and
+grey cells) are not written into the expectations: a check on one names a code table and
+carries the codes as a `CodeTable`, which the gate (`expectations.gate`) makes queryable
+beside the validated table while it validates. An expectation's configuration, which GX
+serializes once for every metric it asks for, stays a few strings however long the list.
+
+Great Expectations is imported when a suite is built, not when this module is imported:
+`Bounds`, `Check` and `Suite` are used by code that never validates.
 
 Grain of the validated tables: one row per source row, identified by ``row_id``, except
 `reference_suites` (one row per seed file row).
@@ -25,49 +34,66 @@ Grain of the validated tables: one row per source row, identified by ``row_id``,
 from __future__ import annotations
 
 import datetime as dt
-import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal
 
-from great_expectations import expectations as gxe
-from great_expectations.expectations.expectation import (
-    ColumnMapExpectation,
-    ColumnPairMapExpectation,
-    Expectation,
-    MulticolumnMapExpectation,
-)
-
-from expectations.code_sets import ExpectColumnValuesToBeInCodeSet, ExpectColumnValuesToNotBeInCodeSet
-from expectations.patterns import ExpectColumnValuesToFullyMatchRegex
+# Re-exported: the suites' callers have always found `Bounds` here.
+from expectations.bounds import Bounds as Bounds
 from transforms.iv3 import CHECK_COLUMNS as IV3_CHECK_COLUMNS
 from transforms.iv3 import SIDES, YearCodes
 from transforms.schema import AMOUNT_COLUMNS, BUDGET_KINDS, PERCENT_COLUMNS
 
+if TYPE_CHECKING:
+    from great_expectations.expectations.expectation import Expectation
+
 Severity = Literal["error", "warning"]
 
-_ROW_LEVEL = (
-    ColumnMapExpectation,
-    ColumnPairMapExpectation,
-    MulticolumnMapExpectation,
-    gxe.UnexpectedRowsExpectation,
-)
+
+@dataclass(frozen=True)
+class CodeTable:
+    """A code list a check reads as a table: one VARCHAR column ``code``, one row per code.
+
+    The gate registers it under `name` on the connection it validates with, for that
+    validation only; nothing is written to the validated database.
+    """
+
+    name: str
+    codes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Check:
-    """One expectation with the name, severity and one-line description the pipeline uses."""
+    """One expectation with the name, severity and one-line description the pipeline uses.
+
+    `code_table`: the code list the expectation reads by name, if it reads one.
+    """
 
     name: str
     severity: Severity
     expectation: Expectation
     description: str
     columns: tuple[str, ...] = ()
+    code_table: CodeTable | None = None
 
     @property
     def is_row_level(self) -> bool:
         """True when failures point at rows; False when they concern the batch as a whole."""
-        return isinstance(self.expectation, _ROW_LEVEL)
+        from great_expectations.expectations.expectation import (
+            ColumnMapExpectation,
+            ColumnPairMapExpectation,
+            MulticolumnMapExpectation,
+        )
+
+        row_level = (
+            ColumnMapExpectation,
+            ColumnPairMapExpectation,
+            MulticolumnMapExpectation,
+            _gx().UnexpectedRowsExpectation,
+        )
+        return isinstance(self.expectation, row_level)
 
 
 @dataclass(frozen=True)
@@ -82,45 +108,23 @@ class Suite:
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"suite {self.name!r} has duplicate check names: {duplicates}")
+        self.code_tables()
+
+    def code_tables(self) -> dict[str, tuple[str, ...]]:
+        """Code table name → its codes, over the checks that read one.
+
+        Raises ValueError when two checks name one table with different codes.
+        """
+        tables: dict[str, tuple[str, ...]] = {}
+        for check in self.checks:
+            table = check.code_table
+            if table is not None and tables.setdefault(table.name, table.codes) != table.codes:
+                raise ValueError(f"suite {self.name!r} has two code tables named {table.name!r}")
+        return tables
 
     def failure_columns(self) -> dict[str, tuple[str, ...]]:
         """Check name → the columns whose values explain a failure of it."""
         return {check.name: check.columns for check in self.checks if check.columns}
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """Plausibility and drift bounds; `flows.settings` holds the defaults and why.
-
-    amount_max_eur: one survey amount above it is a warning.
-    amount_per_inhabitant_max_eur: one survey amount per inhabitant above it is an error.
-    fte_per_1000_min / fte_per_1000_max: FTE per 1,000 inhabitants outside is a warning.
-    drift_max_drop_share: respondents or budget lines down by more than this share of the
-        previous quarter's is a warning.
-    drift_max_change_factor: a municipality's digital spend per inhabitant changing by more
-        than this factor quarter on quarter is a warning.
-    """
-
-    amount_max_eur: float
-    amount_per_inhabitant_max_eur: float
-    fte_per_1000_min: float
-    fte_per_1000_max: float
-    drift_max_drop_share: float
-    drift_max_change_factor: float
-
-    def __post_init__(self) -> None:
-        # The bounds are written into SQL as number literals: only finite numbers pass.
-        for name, value in vars(self).items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise ValueError(f"bound {name} must be a finite number, got {value!r}")
-            if value < 0:
-                raise ValueError(f"bound {name} must not be negative, got {value!r}")
-        if self.fte_per_1000_min > self.fte_per_1000_max:
-            raise ValueError("fte_per_1000_min is above fte_per_1000_max")
-        if not 0 < self.drift_max_drop_share < 1:
-            raise ValueError("drift_max_drop_share must lie between 0 and 1")
-        if self.drift_max_change_factor <= 1:
-            raise ValueError("drift_max_change_factor must be above 1")
 
 
 SURVEY_COLUMNS: tuple[str, ...] = (
@@ -156,6 +160,7 @@ def survey_suite(
     `submitted_before`, a response submitted after it (in the future) is an error: left
     in, it would stay current over every real correction.
     """
+    gxe = _gx()
     checks = [
         *_batch_checks(SURVEY_COLUMNS),
         *_municipality_checks(valid_codes),
@@ -281,6 +286,7 @@ def survey_responses_suite() -> Suite:
     response per municipality × quarter is current; a failure means the resolution is
     wrong, not the data, so the pipeline stops rather than quarantining anything.
     """
+    gxe = _gx()
     return Suite(
         "survey_responses",
         (
@@ -318,6 +324,7 @@ def budget_suite(*, valid_codes: Sequence[str], codes: YearCodes) -> Suite:
     the categorie and cell of each side that has an amount, and the categorie of a
     realisatie line with an amount. `codes` are the code sets of the batch's boekjaar.
     """
+    gxe = _gx()
     year = codes.boekjaar
     checks = [
         *_batch_checks(BUDGET_COLUMNS),
@@ -339,53 +346,47 @@ def budget_suite(*, valid_codes: Sequence[str], codes: YearCodes) -> Suite:
     ):
         every = _value_set(f"{column} codes", [*this_year, *other_years])
         checks += [
-            Check(
+            _code_check(
                 f"{column}_known",
-                "error",
-                ExpectColumnValuesToBeInCodeSet(column=column, value_set=every),
+                column,
+                every,
                 f"{column} is an Iv3 code of some boekjaar (CBS definition files, {len(every)} codes)",
-                (column,),
             ),
-            Check(
+            _code_check(
                 f"{column}_not_in_boekjaar",
-                "error",
-                ExpectColumnValuesToNotBeInCodeSet(column=column, value_set=sorted(other_years)),
+                column,
+                sorted(other_years),
                 f"{column} is an Iv3 code of boekjaar {year}, not only of another boekjaar",
-                (column,),
+                within=False,
             ),
         ]
     checks += [
         *(
-            Check(
+            _code_check(
                 f"categorie_wrong_side:{side}",
-                "error",
-                ExpectColumnValuesToNotBeInCodeSet(
-                    column=f"{side}_categorie", value_set=list(codes.not_on_side(side))
-                ),
+                f"{side}_categorie",
+                codes.not_on_side(side),
                 f"a line with {side} has a {side} categorie of boekjaar {year} (categorie_{side})",
-                (f"{side}_categorie",),
+                within=False,
             )
             for side in SIDES
         ),
         *(
-            Check(
+            _code_check(
                 f"grey_cell:{side}",
-                "error",
-                ExpectColumnValuesToNotBeInCodeSet(
-                    column=f"{side}_cell",
-                    value_set=list(codes.grey_lasten if side == "lasten" else codes.grey_baten),
-                ),
+                f"{side}_cell",
+                codes.grey_lasten if side == "lasten" else codes.grey_baten,
                 f"no {side} amount on a grey cell (taakveld×categorie) of boekjaar {year}",
-                (f"{side}_cell",),
+                within=False,
             )
             for side in SIDES
         ),
-        Check(
+        _code_check(
             "PF009",
-            "error",
-            ExpectColumnValuesToNotBeInCodeSet(column="realisatie_categorie", value_set=list(codes.pf009)),
+            "realisatie_categorie",
+            codes.pf009,
             "CBS PF009: no realisatie amount on categorie 4.3.9 or 4.4.9 (onverdeeld, begroting only)",
-            ("realisatie_categorie",),
+            within=False,
         ),
         Check(
             "kind_known",
@@ -424,6 +425,9 @@ def reference_suites(*, population_columns: Sequence[str], register_codes: Seque
     `population_columns` are the register's ``population_<year>`` columns;
     `register_codes` the codes in the register, which every merger successor must be.
     """
+    from expectations.patterns import ExpectColumnValuesToFullyMatchRegex
+
+    gxe = _gx()
     register = ("code", "name", "province", "valid_from", "valid_to", *population_columns)
     municipalities = [
         *_batch_checks(register),
@@ -474,14 +478,11 @@ def reference_suites(*, population_columns: Sequence[str], register_codes: Seque
             )
             for column in ("old_code", "new_code")
         ),
-        Check(
+        _code_check(
             "successor_in_register",
-            "error",
-            ExpectColumnValuesToBeInCodeSet(
-                column="new_code", value_set=_value_set("register_codes", register_codes)
-            ),
+            "new_code",
+            _value_set("register_codes", register_codes),
             "new_code is a municipality in the register",
-            ("new_code",),
         ),
         Check(
             "effective_date_present",
@@ -528,6 +529,9 @@ def reference_suites(*, population_columns: Sequence[str], register_codes: Seque
 
 
 def _code_checks(column: str, pattern: str, what: str) -> list[Check]:
+    from expectations.patterns import ExpectColumnValuesToFullyMatchRegex
+
+    gxe = _gx()
     return [
         Check(
             "code_present",
@@ -554,6 +558,7 @@ def _code_checks(column: str, pattern: str, what: str) -> list[Check]:
 
 
 def _batch_checks(columns: Sequence[str]) -> list[Check]:
+    gxe = _gx()
     return [
         Check(
             "columns_present",
@@ -571,6 +576,7 @@ def _batch_checks(columns: Sequence[str]) -> list[Check]:
 
 
 def _municipality_checks(valid_codes: Sequence[str]) -> list[Check]:
+    gxe = _gx()
     codes = _value_set("valid_codes", valid_codes)
     return [
         Check(
@@ -580,20 +586,54 @@ def _municipality_checks(valid_codes: Sequence[str]) -> list[Check]:
             "the municipality was matched to a CBS code",
             ("municipality",),
         ),
-        Check(
+        _code_check(
             "municipality_in_register",
-            "error",
-            ExpectColumnValuesToBeInCodeSet(column="municipality_code", value_set=codes),
+            "municipality_code",
+            codes,
             f"municipality_code is one of the {len(codes)} codes valid in the quarter",
-            ("municipality", "municipality_code"),
+            columns=("municipality", "municipality_code"),
         ),
     ]
+
+
+def _code_check(
+    name: str,
+    column: str,
+    codes: Sequence[str],
+    description: str,
+    *,
+    within: bool = True,
+    columns: tuple[str, ...] | None = None,
+) -> Check:
+    """An error check that `column` is (`within`) or is not one of `codes`, read from a code table.
+
+    The table is named after the check (``code_set__`` and the name, each character other
+    than an ASCII letter, digit or underscore made ``_``); check names are unique within a
+    suite, and `Suite` refuses two tables of one name with different codes.
+    """
+    from expectations.code_sets import (
+        ExpectColumnValuesToBeInCodeTable,
+        ExpectColumnValuesToNotBeInCodeTable,
+    )
+
+    values = tuple(sorted({str(code) for code in codes if code is not None}))
+    table = CodeTable("code_set__" + re.sub(r"[^0-9A-Za-z_]", "_", name), values)
+    kind = ExpectColumnValuesToBeInCodeTable if within else ExpectColumnValuesToNotBeInCodeTable
+    return Check(
+        name,
+        "error",
+        kind(column=column, code_table=table.name),
+        description,
+        (column,) if columns is None else columns,
+        table,
+    )
 
 
 def _period_check() -> Check:
     # SQL rather than ExpectColumnPairValuesToBeEqual: GX's query for a column pair's
     # unexpected rows leaves out ignore_row_if, so it would also select every row without
     # a period of its own.
+    gxe = _gx()
     return Check(
         "period_matches_folder",
         "error",
@@ -619,3 +659,10 @@ def _value_set(label: str, values: Sequence[str]) -> list[str]:
     if not unique:
         raise ValueError(f"{label} is empty: every row would fail")
     return unique
+
+
+def _gx() -> ModuleType:
+    """Great Expectations' expectations, imported when the first suite is built (seconds, once)."""
+    from great_expectations import expectations
+
+    return expectations

@@ -18,6 +18,9 @@ PACKAGES = ("costtrends", "flows", "transforms", "expectations", "sources", "war
 SQL_CALLS = {"execute", "executemany", "sql", "query"}
 
 ALLOWED: dict[str, dict[str, str]] = {
+    "expectations/gx_duckdb.py": {
+        "quoted": "a code table's name, written in expectations/suites.py, quoted as an identifier",
+    },
     "sources/budget.py": {
         "table": "a table name from the module's fixed list",
         "name": "a view name written in the module (staged, raw_rows, ...)",

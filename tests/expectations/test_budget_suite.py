@@ -64,6 +64,31 @@ def test_every_budget_check_has_a_case(budget) -> None:
     }
 
 
+def test_code_lists_are_code_tables_beside_the_batch_not_in_the_expectations(budget) -> None:
+    # GX serializes each expectation's configuration once per metric it asks for, so the
+    # long lists (hundreds of grey cells) travel as tables the gate registers. Worked out
+    # from YEAR_CODES: categorie 3.4.2 is baten only, 1.1 and 2.1 lasten only.
+    assert budget.code_tables() == {
+        "code_set__municipality_in_register": ("GM0014", "GM0363", "GM0599"),
+        "code_set__taakveld_known": ("0.1", "0.4", "6.71a", "7.1"),
+        "code_set__taakveld_not_in_boekjaar": ("6.71a",),
+        "code_set__categorie_known": ("1.1", "2.1", "3.4.1", "3.4.2", "4.3.1", "4.3.9", "4.5.1", "5.1"),
+        "code_set__categorie_not_in_boekjaar": ("4.5.1",),
+        "code_set__categorie_wrong_side_lasten": ("3.4.2",),
+        "code_set__categorie_wrong_side_baten": ("1.1", "2.1"),
+        "code_set__grey_cell_lasten": ("0.4×5.1",),
+        "code_set__grey_cell_baten": ("0.1×4.3.1",),
+        "code_set__PF009": ("4.3.9",),
+    }
+    lists = [
+        (check.name, key)
+        for check in budget.checks
+        for key, value in check.expectation.configuration.kwargs.items()
+        if isinstance(value, list)
+    ]
+    assert lists == [("columns_present", "column_set"), ("kind_known", "value_set")]
+
+
 def test_outcomes_list_every_check_once_in_suite_order(budget, budget_frame) -> None:
     result = validate_frame(budget_frame({}, {"kind": "prognose"}), budget)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from great_expectations import expectations as gxe
 
 from expectations.gate import validate_frame, validate_table
-from expectations.suites import Check, Suite
+from expectations.suites import Check, CodeTable, Suite
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,6 +140,53 @@ def test_two_threads_validate_different_files_at_once(tmp_path, budget, budget_f
     assert found == {n: [expected[n]] * 3 for n in range(2)}
 
 
+def _code_suite(codes: tuple[str, ...]) -> Suite:
+    from expectations.code_sets import ExpectColumnValuesToBeInCodeTable
+
+    return Suite(
+        "tiny",
+        (
+            Check(
+                "code_known",
+                "error",
+                ExpectColumnValuesToBeInCodeTable(column="code", code_table="codes"),
+                "a known code",
+                ("code",),
+                CodeTable("codes", codes),
+            ),
+        ),
+    )
+
+
+def test_code_tables_are_beside_the_table_per_call_and_never_written(tmp_path, flagged) -> None:
+    # Two threads validate one file at once, each with its own codes under one table name.
+    database = tmp_path / "batch.duckdb"
+    _write(database, "batch", pl.DataFrame({"row_id": [1, 2, 3, 4], "code": ["a", "b", "c", None]}))
+    suites = {"ab": _code_suite(("a", "b")), "c": _code_suite(("c",))}
+    found: dict[str, list[list[int]]] = {"ab": [], "c": []}
+
+    def validate(key: str) -> None:
+        for _ in range(3):
+            result = validate_table(database, "batch", suites[key])
+            found[key].append(result.row_failures["row_id"].to_list())
+
+    threads = [threading.Thread(target=validate, args=(key,)) for key in suites]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert found == {"ab": [[3]] * 3, "c": [[1, 2]] * 3}
+    with duckdb.connect(str(database), read_only=True) as connection:
+        assert connection.sql("select table_name from duckdb_tables()").fetchall() == [("batch",)]
+
+
+def test_two_code_tables_of_one_name_with_other_codes_are_refused() -> None:
+    first, second = _code_suite(("a",)).checks[0], _code_suite(("b",)).checks[0]
+    with pytest.raises(ValueError, match="two code tables named 'codes'"):
+        Suite("s", (first, replace(second, name="other_check")))
+
+
 def test_failing_warning_level_batch_check_is_not_a_batch_error(tmp_path) -> None:
     suite = Suite(
         "tiny",
@@ -260,3 +308,30 @@ def test_importing_the_gate_leaves_great_expectations_unimported() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "False"
+
+
+# The modules that define Great Expectations classes, imported by a validation only.
+GX_MODULES = ("expectations.gx_duckdb", "expectations.code_sets", "expectations.patterns")
+
+
+def test_importing_the_cli_the_flows_or_any_other_module_leaves_great_expectations_unimported() -> None:
+    # `costtrends run` and `backfill` pay GX's import only when a quarter is validated, not
+    # when every quarter is skipped as unchanged. The entry points first, then the rest.
+    from tests.test_layers import modules
+
+    entry_points = ["costtrends.cli", "flows.quarterly_refresh", "flows.backfill"]
+    names = entry_points + sorted(set(modules()) - set(entry_points) - set(GX_MODULES))
+    code = (
+        "import importlib, sys\n"
+        f"for name in {names!r}:\n"
+        "    importlib.import_module(name)\n"
+        "    if 'great_expectations' in sys.modules:\n"
+        "        print(name)\n"
+        "        break\n"
+        "else:\n"
+        "    print('none')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "none", f"importing {result.stdout.strip()} imports GX"

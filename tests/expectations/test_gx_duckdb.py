@@ -1,4 +1,4 @@
-"""GX's SQL engine on a DuckDB file: metrics are really computed; the code-set and regex checks."""
+"""GX's SQL engine on a DuckDB file: metrics are really computed; the code-table and regex checks."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import great_expectations as gx
 import pytest
 from great_expectations import expectations as gxe
 
-from expectations.code_sets import ExpectColumnValuesToBeInCodeSet
+from expectations.code_sets import ExpectColumnValuesToBeInCodeTable, ExpectColumnValuesToNotBeInCodeTable
 from expectations.gx_duckdb import (
     add_duckdb_datasource,
     close_duckdb_datasource,
+    duckdb_engine_of,
     ephemeral_context,
 )
 from expectations.patterns import ExpectColumnValuesToFullyMatchRegex
@@ -38,7 +39,7 @@ def database(tmp_path: Path) -> Path:
     return path
 
 
-def _validate(database: Path, expectation, *, stock_engine: bool = False):
+def _validate(database: Path, expectation, *, stock_engine: bool = False, code_tables=None):
     context = ephemeral_context()
     if stock_engine:
         url = f"duckdb:///{database}"
@@ -46,6 +47,8 @@ def _validate(database: Path, expectation, *, stock_engine: bool = False):
     else:
         datasource = add_duckdb_datasource(context, name="staging", database=database)
     try:
+        for name, codes in (code_tables or {}).items():
+            duckdb_engine_of(datasource).register_codes(name, codes)
         batch = datasource.add_table_asset(name="t", table_name="t")
         return (
             batch.add_batch_definition_whole_table("all")
@@ -86,24 +89,99 @@ def test_stock_sql_engine_loses_the_duckdb_results(database) -> None:
     assert "IndexError" in str(result.exception_info)
 
 
-def test_code_set_counts_as_the_built_in_set_check(database) -> None:
+def test_code_table_counts_as_the_built_in_set_check(database) -> None:
     codes = ["GM0363", "GM0014"]
     built_in = _validate(
         database, gxe.ExpectColumnValuesToBeInSet(column="municipality_code", value_set=codes)
     )
-    code_set = _validate(
-        database, ExpectColumnValuesToBeInCodeSet(column="municipality_code", value_set=codes)
+    code_table = _validate(
+        database,
+        ExpectColumnValuesToBeInCodeTable(column="municipality_code", code_table="codes"),
+        code_tables={"codes": codes},
     )
 
-    assert code_set.result["unexpected_count"] == built_in.result["unexpected_count"] == 2
+    assert code_table.result["unexpected_count"] == built_in.result["unexpected_count"] == 2
     assert (
-        code_set.result["partial_unexpected_index_list"]
+        code_table.result["partial_unexpected_index_list"]
         == built_in.result["partial_unexpected_index_list"]
         == [
             {"row_id": 5, "municipality_code": "GM9999"},
             {"row_id": 7, "municipality_code": "gm0363"},
         ]
     )
+
+
+def test_not_in_code_table_counts_as_the_built_in_not_in_set_check(database) -> None:
+    codes = ["GM0363", "GM0014"]
+    built_in = _validate(
+        database, gxe.ExpectColumnValuesToNotBeInSet(column="municipality_code", value_set=codes)
+    )
+    code_table = _validate(
+        database,
+        ExpectColumnValuesToNotBeInCodeTable(column="municipality_code", code_table="codes"),
+        code_tables={"codes": codes},
+    )
+
+    assert code_table.result["unexpected_count"] == built_in.result["unexpected_count"] == 2
+
+    def rows(result):  # GX lists the rows in the order the database returns them
+        return sorted(result.result["partial_unexpected_index_list"], key=lambda row: row["row_id"])
+
+    assert (
+        rows(code_table)
+        == rows(built_in)
+        == [
+            {"row_id": 1, "municipality_code": "GM0363"},
+            {"row_id": 3, "municipality_code": "GM0014"},
+        ]
+    )
+
+
+def test_empty_code_table_fails_every_code_in_it_and_none_not_in_it(database) -> None:
+    inside = _validate(
+        database,
+        ExpectColumnValuesToBeInCodeTable(column="municipality_code", code_table="none"),
+        code_tables={"none": []},
+    )
+    outside = _validate(
+        database,
+        ExpectColumnValuesToNotBeInCodeTable(column="municipality_code", code_table="none"),
+        code_tables={"none": []},
+    )
+
+    # Four codes filled in, three NULLs skipped.
+    assert (inside.result["unexpected_count"], outside.result["unexpected_count"]) == (4, 0)
+
+
+def test_code_table_expectation_is_configured_by_the_table_name_not_the_codes() -> None:
+    # GX serializes an expectation's configuration once per metric it asks for: a code
+    # list in it cost in proportion to its length, a table name does not.
+    expectation = ExpectColumnValuesToBeInCodeTable(column="municipality_code", code_table="codes")
+
+    assert expectation.configuration.kwargs == {"column": "municipality_code", "code_table": "codes"}
+
+
+def test_registered_codes_are_seen_by_their_engine_only_and_not_written(database) -> None:
+    contexts = [ephemeral_context() for _ in range(2)]
+    first, second = (
+        add_duckdb_datasource(context, name="staging", database=database) for context in contexts
+    )
+    try:
+        duckdb_engine_of(first).register_codes("codes", ["GM0363"])
+        duckdb_engine_of(second).register_codes("codes", ["GM0014", "GM9999"])
+        counts = [
+            duckdb_engine_of(datasource).fetch_frame(
+                "select count(*) as n from t where municipality_code in (select code from codes)"
+            )["n"][0]
+            for datasource in (first, second)
+        ]
+    finally:
+        close_duckdb_datasource(first)
+        close_duckdb_datasource(second)
+
+    assert counts == [1, 2]
+    with duckdb.connect(str(database), read_only=True) as connection:
+        assert connection.sql("select table_name from duckdb_tables()").fetchall() == [("t",)]
 
 
 def test_full_match_regex_needs_the_whole_value_to_match(database) -> None:
