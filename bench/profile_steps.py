@@ -103,7 +103,7 @@ def _patch() -> None:
 
 
 class ThreadSampler:
-    """CPU seconds per thread, by name: `/proc/self/task` read every `interval` s (Linux only).
+    """Threads and their CPU seconds, by name: `/proc/self/task` read every `interval` s (Linux only).
 
     Catches what the steps' own-thread clocks cannot: DuckDB's and polars' worker threads,
     Prefect's background workers (events, logs, the runner's threads). A thread that ends
@@ -145,13 +145,14 @@ class ThreadSampler:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> dict[str, float]:
+    def stop(self) -> dict[str, list[float]]:
         self.sample()
         self._stop.set()
-        by_name: dict[str, float] = defaultdict(float)
+        by_name: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
         for name, used in self.seen.values():
-            by_name[name] += used
-        return {k: round(v, 2) for k, v in sorted(by_name.items(), key=lambda kv: -kv[1])}
+            by_name[name][0] += 1
+            by_name[name][1] += used
+        return {k: [int(n), round(v, 2)] for k, (n, v) in sorted(by_name.items(), key=lambda kv: -kv[1][1])}
 
 
 def _process_cpu() -> float:
