@@ -155,6 +155,28 @@ class ThreadSampler:
         return {k: [int(n), round(v, 2)] for k, (n, v) in sorted(by_name.items(), key=lambda kv: -kv[1][1])}
 
 
+def _count_duckdb_opens() -> None:
+    """Count `duckdb.connect` calls (each opens a database instance with its own threads) by caller."""
+    import duckdb
+
+    connect = duckdb.connect
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        frame = sys._getframe(1)
+        while frame.f_back is not None and "duckdb_engine" in frame.f_code.co_filename:
+            frame = frame.f_back
+        where = Path(frame.f_code.co_filename)
+        label = f"duckdb.connect from {where.parent.name}/{where.name}"
+        start = time.thread_time()
+        try:
+            return connect(*args, **kwargs)
+        finally:
+            cpu[label] += time.thread_time() - start
+            calls[label] += 1
+
+    duckdb.connect = counted
+
+
 def _process_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -207,6 +229,7 @@ def main(argv: list[str]) -> None:
     if argv and argv[0] == "--cprofile":
         out, argv = argv[1], argv[2:]
     _patch()
+    _count_duckdb_opens()
     profiles: list[Any] = []
     if out:
         _profile_task_threads(profiles)
@@ -248,6 +271,7 @@ def main(argv: list[str]) -> None:
         "process_cpu_s": round(_process_cpu(), 3),
         "threads_cpu_s": threads,
         "steps": {label: [calls[label], round(cpu[label], 3)] for _, _, label in STEPS if calls[label]},
+        "duckdb_opens": {k: [calls[k], round(cpu[k], 3)] for k in sorted(calls) if k.startswith("duckdb.")},
     }
     print(json.dumps(result))
 
