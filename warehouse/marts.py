@@ -201,6 +201,29 @@ def create_tables(con: duckdb.DuckDBPyConnection, marts: tuple[Mart, ...]) -> No
     con.execute(sql("sql/create_mart_state"))
 
 
+@cache
+def _described_tables() -> tuple[str, ...]:
+    """The core tables `sql/comment_snapshot.sql` describes, as `schema.table`."""
+    return tuple(re.findall(r"^comment on table (\w+\.\w+) is", sql("sql/comment_snapshot"), re.MULTILINE))
+
+
+def _undescribed(con: duckdb.DuckDBPyConnection, marts: tuple[Mart, ...]) -> bool:
+    """Whether a mart or a described core table has no description (made anew since, or cleared).
+
+    The descriptions come from the code (the mart files, `sql/comment_snapshot.sql`), which
+    the marts' fingerprint covers: a refresh that rebuilds writes them all; any other writes
+    them only when a table lost its own, as a table made again loses its columns' too.
+    """
+    tables = [m.table for m in marts] + list(_described_tables())
+    described = scalar(
+        con,
+        "select count(*) from duckdb_tables() where schema_name || '.' || table_name in (select unnest(?)) "
+        "and comment is not null",
+        [tables],
+    )
+    return described != len(tables)
+
+
 def refresh_quarter_dim(con: duckdb.DuckDBPyConnection) -> None:
     """`core.dim_quarter`: every quarter loaded in a partition or with survey costs."""
     quarters = [
@@ -344,8 +367,9 @@ def refresh_marts(
                     _delete_window(con, m, window)
                 insert_frame(con, m.table, computed[m.name])
                 changed[m.name] = computed[m.name].height
-        con.execute(comment_statements(marts))
-        con.execute(sql("sql/comment_snapshot"))
+        if rebuild or _undescribed(con, marts):
+            con.execute(comment_statements(marts))
+            con.execute(sql("sql/comment_snapshot"))
         con.execute("delete from meta.mart_state")
         con.execute(
             "insert into meta.mart_state (fingerprint, built_at, behind_from) values (?, ?, ?)",

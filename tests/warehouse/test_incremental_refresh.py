@@ -198,3 +198,40 @@ def test_marts_built_with_older_column_types_are_recreated_with_the_current_ones
     assert types["national_estimate.respondents"] == "INTEGER"
     assert types["national_estimate.quarter_start"] == "DATE"
     _assert_same(incremental, _full_rebuild(ref, survey, budget))
+
+
+def _descriptions(con) -> list[tuple]:
+    """Every description (`COMMENT ON`) of a core or mart table or column."""
+    tables = con.execute(
+        "select schema_name, table_name, null, comment from duckdb_tables() "
+        "where schema_name in ('core', 'marts') and comment is not null"
+    ).fetchall()
+    columns = con.execute(
+        "select schema_name, table_name, column_name, comment from duckdb_columns() "
+        "where schema_name in ('core', 'marts') and comment is not null"
+    ).fetchall()
+    return sorted(tables + columns, key=repr)
+
+
+def test_a_refresh_puts_back_the_descriptions_of_a_table_that_lost_them() -> None:
+    # Descriptions are written when the marts are (re)built; a later refresh writes them
+    # again only where a table lost its own (recreated by hand, or its comment cleared).
+    ref = read_reference()
+    survey, budget = _generate(seed=5)
+    with warehouse(ref) as con:
+        load_all(con, survey, budget)
+        rebuild(con, ref)
+        described = _descriptions(con)
+        assert ("marts", "net_cost", None, marts.mart("net_cost").description) in described
+        assert (
+            "core",
+            "dim_cost_category",
+            "is_digital",
+            "True for the extra digital cost categories, false for office savings",
+        ) in described
+        con.execute("create or replace table core.dim_cost_category as select * from core.dim_cost_category")
+        con.execute("comment on table marts.net_cost is null")
+        assert _descriptions(con) != described
+        last = Quarter.parse(QUARTERS[-1]).index
+        marts.refresh_marts(con, (last, last), ref)
+        assert _descriptions(con) == described
