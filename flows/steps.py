@@ -22,8 +22,8 @@ import duckdb
 import polars as pl
 
 from expectations import plausibility
+from expectations.bounds import Bounds
 from expectations.gate import Outcome
-from expectations.suites import Bounds
 from flows.settings import Settings, get_settings
 from ingest.reference import Reference
 from sources import base

@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import polars as pl
 
+from expectations.bounds import Bounds
 from expectations.gate import Outcome
 from expectations.quarantine import failed_values
-from expectations.suites import Bounds
 from transforms.quarter import Quarter
 
 if TYPE_CHECKING:

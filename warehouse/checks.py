@@ -13,9 +13,9 @@ import duckdb
 import polars as pl
 
 from expectations import plausibility
+from expectations.bounds import Bounds
 from expectations.drift import budget_drift, survey_drift
 from expectations.gate import Outcome
-from expectations.suites import Bounds
 from sources.base import Batch, Rows, Source, StoredRows, account_rows
 from transforms.quarter import Quarter
 from warehouse import shrink
