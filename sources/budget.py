@@ -6,8 +6,9 @@ to load its rows live in a scratch folder, the *store* (``<workdir>/budget-<quar
 Parquet files written a chunk at a time (`staged-*`, `raw-*`, `issues-*`), and a DuckDB
 file (``store.duckdb``) whose views `staged`, `raw_rows` and `issues` read them, with
 the tables `superseded`, `bad_rows` and `file_columns` (``sources/sql/create_budget_store.sql``).
-A raw row keeps the values as landed in a struct of text fields (`RAW_SCHEMA`), as
-`raw.budget_lines` does; only the few quarantined rows are turned into JSON text, with
+A raw row keeps the values as landed, one text field per budget column: flat columns in
+the raw parts (`RAW_PART_SCHEMA`), a struct in the `raw_rows` view (`RAW_SCHEMA`), as
+`raw.budget_lines` has them; only the few quarantined rows are turned into JSON text, with
 the keys of their file's columns (``sources/sql/select_budget_suspects.sql``).
 
 ingest:    every landing file of the quarter, read a chunk at a time
@@ -131,6 +132,15 @@ RAW_SCHEMA: dict[str, pl.DataType] = {
     "source_row": pl.Int64(),
     "run_id": pl.Utf8(),
     "row_values": pl.Struct(dict.fromkeys(BUDGET_COLUMNS, pl.Utf8())),
+    "row_id": pl.Int64(),
+}
+# The store's raw parts: the same rows with the struct's fields as flat columns, `value_<column>`
+# (DuckDB reads flat Parquet columns faster than a nested struct); the `raw_rows` view packs
+# them into `row_values` again, so what reads the view sees `RAW_SCHEMA`.
+RAW_VALUE_PREFIX = "value_"
+RAW_PART_SCHEMA: dict[str, pl.DataType] = {
+    **{k: v for k, v in RAW_SCHEMA.items() if k not in ("row_values", "row_id")},
+    **{f"{RAW_VALUE_PREFIX}{column}": pl.Utf8() for column in BUDGET_COLUMNS},
     "row_id": pl.Int64(),
 }
 FILE_COLUMNS_SCHEMA: dict[str, pl.DataType] = {
@@ -572,13 +582,15 @@ def _value_columns(file: BudgetFile) -> list[str]:
 
 
 def _raw_select(rows: pl.DataFrame, quarter: Quarter, value_columns: list[str]) -> pl.DataFrame:
-    """The chunk's rows for `raw.budget_lines` (`RAW_SCHEMA`): lineage and the values as landed.
+    """The chunk's rows of a raw part (`RAW_PART_SCHEMA`): lineage and the values as landed.
 
-    `row_values` is a struct of every budget column, the file's text as it came and NULL for
-    a column it does not have: no encoding, the chunk's columns become the struct's fields.
+    One text column per budget column, the file's text as it came and NULL for a column it
+    does not have: no encoding; the store's `raw_rows` view packs them into `row_values`.
     """
-    fields = [
-        pl.col(c).cast(pl.Utf8) if c in value_columns else pl.lit(None, dtype=pl.Utf8).alias(c)
+    values = [
+        (pl.col(c).cast(pl.Utf8) if c in value_columns else pl.lit(None, dtype=pl.Utf8)).alias(
+            f"{RAW_VALUE_PREFIX}{c}"
+        )
         for c in BUDGET_COLUMNS
     ]
     return rows.select(
@@ -586,7 +598,7 @@ def _raw_select(rows: pl.DataFrame, quarter: Quarter, value_columns: list[str]) 
         "source_file",
         "source_row",
         "run_id",
-        pl.struct(fields).alias("row_values"),
+        *values,
         "row_id",
     )
 
@@ -596,14 +608,22 @@ def _write(frame: pl.DataFrame, path: Path) -> None:
     frame.write_parquet(path, compression="lz4", statistics=False)
 
 
-def _parquet_view(con: duckdb.DuckDBPyConnection, name: str, parts: list[Path], query: str = "") -> None:
-    """A view `name` over the store's Parquet parts, `query` appended (`as s ...`).
+def _parquet_view(
+    con: duckdb.DuckDBPyConnection, name: str, parts: list[Path], query: str = "", columns: str = "s.*"
+) -> None:
+    """A view `name` selecting `columns` from the store's Parquet parts, `query` appended (`as s ...`).
 
     A view cannot take parameters, so the parts are named in its text: they are the
     store's own files, no input value reaches this SQL, and quotes are escaped anyway.
     """
     listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in parts)
-    con.execute(f"create view {name} as select s.* from read_parquet([{listed}]) as s {query}")
+    con.execute(f"create view {name} as select {columns} from read_parquet([{listed}]) as s {query}")
+
+
+def _raw_columns() -> str:
+    """The `raw_rows` view's columns (`RAW_SCHEMA`): the parts' value columns packed into `row_values`."""
+    fields = ", ".join(f'"{c}" := s."{RAW_VALUE_PREFIX}{c}"' for c in BUDGET_COLUMNS)
+    return f"s.quarter, s.source_file, s.source_row, s.run_id, struct_pack({fields}) as row_values, s.row_id"
 
 
 def _settle(
@@ -618,7 +638,7 @@ def _settle(
     settled = budget_tf.settle_restatements(coverage.sort("source_file", "municipality_code", "kind"), hashes)
     superseded = settled.filter(~pl.col("is_current")).select("source_file", "municipality_code", "kind")
     # Views need at least one part of each kind: an empty one stands in for a batch without rows.
-    for kind, schema in (("staged", STAGED_SCHEMA), ("raw", RAW_SCHEMA), ("issues", ISSUES_SCHEMA)):
+    for kind, schema in (("staged", STAGED_SCHEMA), ("raw", RAW_PART_SCHEMA), ("issues", ISSUES_SCHEMA)):
         if not store.parts(kind):
             _write(pl.DataFrame(schema=schema), store.part(kind, 99999, 0))
     with store.connect() as con:
@@ -636,7 +656,7 @@ def _settle(
             "anti join superseded as x on x.source_file = s.source_file "
             "and x.municipality_code = s.municipality_code and x.kind = s.kind",
         )
-        _parquet_view(con, "raw_rows", store.parts("raw"))
+        _parquet_view(con, "raw_rows", store.parts("raw"), columns=_raw_columns())
         _parquet_view(con, "issues", store.parts("issues"))
     return settled.with_columns(
         pl.col("source_file").replace_strict(hashes, return_dtype=pl.Utf8).alias("sha256")

@@ -26,6 +26,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "name": "a view name written in the module (staged, raw_rows, ...)",
         "listed": "the store's own Parquet part paths, each quoted with quotes escaped",
         "query": "a fixed clause written in the module",
+        "columns": "a view's select list written in the module (s.*, or the raw parts' columns from BUDGET_COLUMNS)",
     },
     "warehouse/db.py": {"table": "a table name the caller's code chose (insert_frame)"},
     "warehouse/load.py": {

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from flows import steps
@@ -92,3 +93,48 @@ def test_a_long_row_after_several_chunks_rereads_the_file_without_doubling_rows(
     assert [row for row, _ in quarantined] == [5, 8]
     assert raw == [2, 3, 4, 5, 6, 7, 8]
     assert [(f.rows_read, f.rows_loaded, f.rows_quarantined) for f in batch.files] == [(7, 5, 2)]
+
+
+def test_raw_parts_keep_flat_text_columns_and_the_view_packs_them_into_the_struct(home: Path) -> None:
+    header = "gemeentecode;periode;taakveld;categorie;soort;lasten;baten\n"
+    path = home / "landing" / "budget" / str(Q) / "iv3.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(header + "\n".join(LINES) + "\n", encoding="utf-8")
+    batch = budget.ingest(home / "landing", Q, "r", read_reference(), workdir=home / "work", chunk_rows=3)
+    store = batch.rows
+    try:
+        parts = [p for p in store.parts("raw") if "-99999-" not in p.name]
+        assert len(parts) == 3  # 7 rows in chunks of 3
+        part = pl.read_parquet(parts[1])
+        assert part.schema == pl.Schema(budget.RAW_PART_SCHEMA)
+        # Line 4 of the file is row 5: its text as landed, NULL for the columns the file lacks.
+        assert part.row(0) == (
+            "2021Q1", "iv3.csv", 5, "r",
+            "GM0363", "2021Q1", None, None, "9.9", "3.2", "realisatie", "4,00", "0", None,
+            3,
+        )  # fmt: skip
+        with store.connect(read_only=True) as con:
+            view = con.sql("select * from raw_rows order by row_id").pl()
+        assert view.schema == pl.Schema(budget.RAW_SCHEMA)
+        assert view.height == 7
+        assert view.row(3) == (
+            "2021Q1",
+            "iv3.csv",
+            5,
+            "r",
+            {
+                "municipality": "GM0363",
+                "period": "2021Q1",
+                "year": None,
+                "quarter": None,
+                "taakveld": "9.9",
+                "categorie": "3.2",
+                "kind": "realisatie",
+                "lasten": "4,00",
+                "baten": "0",
+                "unit": None,
+            },
+            3,
+        )
+    finally:
+        store.discard()
