@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
-from bench_validation import CATEGORIEEN, GENERATE_BUDGET_SQL, MUNICIPALITIES, TAAKVELDEN
+from bench_validation import CATEGORIEEN, GENERATE_BUDGET_SQL, MUNICIPALITIES, TAAKVELDEN, year_codes
 
 # One row per survey response: every 1,000th with a code outside the register, every
 # 5,000th a negative amount, every 10,000th a test response: a few failing rows per check.
@@ -66,23 +66,10 @@ def generate(database: Path, rows: int) -> None:
 def budget_run(database: Path) -> Callable[[], str]:
     from expectations.gate import validate_table
     from expectations.suites import budget_suite
-    from transforms.iv3 import YearCodes
 
     def run() -> str:
         # Built per run, as each quarter builds its suite.
-        codes = YearCodes(
-            boekjaar=2021,
-            taakvelden=tuple(TAAKVELDEN),
-            taakvelden_other_years=("6.71a", "6.71b"),
-            categorieen=tuple(CATEGORIEEN),
-            categorieen_other_years=("4.5.1", "4.6.6"),
-            lasten=tuple(CATEGORIEEN[:-2]),
-            baten=tuple(CATEGORIEEN[2:]),
-            grey_lasten=tuple(f"{t}×{c}" for t in TAAKVELDEN[:10] for c in CATEGORIEEN[:40]),
-            grey_baten=tuple(f"{t}×{c}" for t in TAAKVELDEN[10:20] for c in CATEGORIEEN[:40]),
-            pf009=("4.3",),
-        )
-        suite = budget_suite(valid_codes=MUNICIPALITIES, codes=codes)
+        suite = budget_suite(valid_codes=MUNICIPALITIES, codes=year_codes())
         return _summary(validate_table(database, "budget", suite))
 
     return run

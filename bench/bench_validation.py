@@ -26,9 +26,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
+
+if TYPE_CHECKING:
+    from transforms.iv3 import YearCodes
 
 MUNICIPALITIES = [f"GM{i:04d}" for i in range(1, 346)]
 TAAKVELDEN = [f"{major}.{minor}" for major in range(9) for minor in range(1, 10)]
@@ -79,14 +82,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def validate(database: Path) -> tuple[float, str]:
-    """Validate the table with the budget suite; seconds and a one-line result."""
-    from expectations.gate import validate_table
-    from expectations.suites import budget_suite
+def year_codes() -> YearCodes:
+    """Code sets the size of a real boekjaar's: a few hundred grey cells per side."""
     from transforms.iv3 import YearCodes
 
-    # Code sets the size of a real boekjaar's: a few hundred grey cells per side.
-    codes = YearCodes(
+    return YearCodes(
         boekjaar=2021,
         taakvelden=tuple(TAAKVELDEN),
         taakvelden_other_years=("6.71a", "6.71b"),
@@ -98,7 +98,14 @@ def validate(database: Path) -> tuple[float, str]:
         grey_baten=tuple(f"{t}×{c}" for t in TAAKVELDEN[10:20] for c in CATEGORIEEN[:40]),
         pf009=("4.3",),
     )
-    suite = budget_suite(valid_codes=MUNICIPALITIES, codes=codes)
+
+
+def validate(database: Path) -> tuple[float, str]:
+    """Validate the table with the budget suite; seconds and a one-line result."""
+    from expectations.gate import validate_table
+    from expectations.suites import budget_suite
+
+    suite = budget_suite(valid_codes=MUNICIPALITIES, codes=year_codes())
     started = time.perf_counter()
     result = validate_table(database, "budget", suite)
     seconds = time.perf_counter() - started
